@@ -1,0 +1,143 @@
+//! An access code as stored, and its rendering as Seam's `access_code` object.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::clock::format_ts;
+
+/// Where a code stands with its lock, as Seam names it.
+pub mod status {
+    /// Waiting to be programmed (or reprogrammed) on the lock.
+    pub const SETTING: &str = "setting";
+    /// On the lock and active.
+    pub const SET: &str = "set";
+    /// Not active: scheduled on the lock for a later `starts_at`, or not yet programmed.
+    pub const UNSET: &str = "unset";
+    /// Being removed from the lock (deleted, or its `ends_at` passed).
+    pub const REMOVING: &str = "removing";
+}
+
+/// The columns every access-code query selects, in [`AccessCodeRow`]'s order. Expects the
+/// table aliased `ac` and its device joined as `d`.
+pub const ACCESS_CODE_COLUMNS: &str = "ac.access_code_id, ac.workspace_id, ac.device_id, ac.name, \
+    ac.code, ac.common_code_key, ac.starts_at, ac.ends_at, ac.status, ac.is_managed, ac.is_backup, \
+    ac.backup_for_access_code_id, ac.pulled_at, ac.is_external_modification_allowed, \
+    ac.is_one_time_use, ac.is_offline_access_code, ac.is_on_lock, ac.needs_programming_since, \
+    ac.programming_failure, ac.pending_action_attempt_id, ac.errors, ac.warnings, ac.created_at, \
+    d.backup_access_code_pool_enabled AS pool_enabled, \
+    (SELECT b.access_code_id FROM access_codes b WHERE b.backup_for_access_code_id = ac.access_code_id) \
+        AS pulled_backup_access_code_id, \
+    EXISTS (SELECT 1 FROM access_codes r WHERE r.device_id = ac.device_id AND r.is_backup \
+        AND r.backup_for_access_code_id IS NULL AND r.status = 'set') AS pool_has_ready";
+
+/// One access-code row, with what its rendering needs from its device and pool.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccessCodeRow {
+    pub access_code_id: Uuid,
+    pub workspace_id: Uuid,
+    pub device_id: Uuid,
+    pub name: Option<String>,
+    pub code: String,
+    pub common_code_key: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub is_managed: bool,
+    pub is_backup: bool,
+    pub backup_for_access_code_id: Option<Uuid>,
+    pub pulled_at: Option<DateTime<Utc>>,
+    pub is_external_modification_allowed: bool,
+    pub is_one_time_use: bool,
+    pub is_offline_access_code: bool,
+    pub is_on_lock: bool,
+    pub needs_programming_since: Option<DateTime<Utc>>,
+    pub programming_failure: Option<String>,
+    pub pending_action_attempt_id: Option<Uuid>,
+    pub errors: Value,
+    pub warnings: Value,
+    pub created_at: DateTime<Utc>,
+    pub pool_enabled: bool,
+    pub pulled_backup_access_code_id: Option<Uuid>,
+    pub pool_has_ready: bool,
+}
+
+/// The name Seam gives a backup code, which is also what the lock's app shows.
+pub fn backup_name(access_code_id: Uuid) -> String {
+    format!("Backup {access_code_id} (Seam)")
+}
+
+impl AccessCodeRow {
+    /// `time_bound` when the code has a window, `ongoing` otherwise.
+    pub fn code_type(&self) -> &'static str {
+        if self.ends_at.is_some() {
+            "time_bound"
+        } else {
+            "ongoing"
+        }
+    }
+
+    /// An unpulled backup sitting in its device's pool.
+    pub fn is_unpulled_backup(&self) -> bool {
+        self.is_backup && self.backup_for_access_code_id.is_none()
+    }
+
+    /// Seam's rule: a managed, time-bound primary code on a pool-enabled device that already
+    /// holds a pulled backup or could pull a ready one now.
+    pub fn is_backup_access_code_available(&self) -> bool {
+        self.is_managed
+            && !self.is_backup
+            && self.ends_at.is_some()
+            && self.pool_enabled
+            && (self.pulled_backup_access_code_id.is_some() || self.pool_has_ready)
+    }
+
+    /// Seam's `access_code` object (the unmanaged variant when the code is not managed).
+    pub fn to_json(&self) -> Value {
+        let appearance = if self.is_backup {
+            let name = self.name.clone().unwrap_or_default();
+            json!({
+                "name": name,
+                "first_name": "Backup",
+                "last_name": name.strip_prefix("Backup ").unwrap_or(&name),
+            })
+        } else {
+            Value::Null
+        };
+        let ts = |t: Option<DateTime<Utc>>| t.map(format_ts);
+        let mut obj = json!({
+            "access_code_id": self.access_code_id,
+            "device_id": self.device_id,
+            "workspace_id": self.workspace_id,
+            "name": self.name,
+            "appearance": appearance,
+            "code": self.code,
+            "common_code_key": self.common_code_key,
+            "type": self.code_type(),
+            "status": self.status,
+            "starts_at": ts(self.starts_at),
+            "ends_at": ts(self.ends_at),
+            "created_at": format_ts(self.created_at),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "is_managed": self.is_managed,
+        });
+        if self.is_managed {
+            let extra = json!({
+                "pending_mutations": [],
+                "is_backup": self.is_backup,
+                "is_backup_access_code_available": self.is_backup_access_code_available(),
+                "pulled_backup_access_code_id": self.pulled_backup_access_code_id,
+                "is_scheduled_on_device": self.status == status::UNSET && self.is_on_lock,
+                "is_waiting_for_code_assignment": false,
+                "is_external_modification_allowed": self.is_external_modification_allowed,
+                "is_one_time_use": self.is_one_time_use,
+                "is_offline_access_code": self.is_offline_access_code,
+            });
+            if let (Value::Object(o), Value::Object(e)) = (&mut obj, extra) {
+                o.extend(e);
+            }
+        }
+        obj
+    }
+}

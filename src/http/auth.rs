@@ -1,0 +1,39 @@
+//! The API-key extractor: `Authorization: Bearer seam_...` to the caller's workspace.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::db;
+use crate::error::ApiError;
+use crate::service::sandbox::hash_key;
+use crate::state::{AppState, Workspace};
+
+impl FromRequestParts<AppState> for Workspace {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("Missing Authorization header; send Authorization: Bearer <api key>"))?;
+        let value = header
+            .to_str()
+            .map_err(|_| ApiError::Unauthorized("Malformed Authorization header"))?;
+        let (scheme, key) = value
+            .trim()
+            .split_once(' ')
+            .ok_or(ApiError::Unauthorized("Malformed Authorization header; expected Bearer <api key>"))?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::Unauthorized("Unsupported authorization scheme; use Bearer <api key>"));
+        }
+        let mut conn = state.pool.acquire().await?;
+        let ws = db::workspaces::find_by_key_hash(&mut conn, &hash_key(key.trim()))
+            .await?
+            .ok_or(ApiError::Unauthorized("Invalid API key"))?;
+        Ok(Workspace {
+            workspace_id: ws.workspace_id,
+            is_sandbox: ws.is_sandbox,
+            connected_account_id: ws.connected_account_id,
+        })
+    }
+}
