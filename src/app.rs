@@ -31,9 +31,12 @@ fn redacted(url: &str) -> String {
 
 /// Connects to Postgres, creating the database when it does not exist yet.
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    let options: PgConnectOptions = database_url
-        .parse()
-        .with_context(|| format!("DATABASE_URL {} is not a valid PostgreSQL URL", redacted(database_url)))?;
+    let options: PgConnectOptions = database_url.parse().with_context(|| {
+        format!(
+            "DATABASE_URL {} is not a valid PostgreSQL URL",
+            redacted(database_url)
+        )
+    })?;
     let options = options.disable_statement_logging();
     let hint = || {
         format!(
@@ -59,10 +62,16 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
 }
 
 async fn create_database(options: &PgConnectOptions) -> anyhow::Result<()> {
-    let name = options.get_database().unwrap_or("seam_emulator").to_string();
+    let name = options
+        .get_database()
+        .unwrap_or("seam_emulator")
+        .to_string();
     let mut admin = options.clone().database("postgres").connect().await?;
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match sqlx::query(&format!("CREATE DATABASE {quoted}")).execute(&mut admin).await {
+    match sqlx::query(&format!("CREATE DATABASE {quoted}"))
+        .execute(&mut admin)
+        .await
+    {
         Ok(_) => Ok(()),
         // Another instance created it first.
         Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
@@ -73,7 +82,10 @@ async fn create_database(options: &PgConnectOptions) -> anyhow::Result<()> {
 /// Builds the shared state and applies migrations.
 pub async fn prepare(config: &ServerConfig) -> anyhow::Result<AppState> {
     let pool = connect(&config.database_url, config.db_max_connections).await?;
-    MIGRATOR.run(&pool).await.context("applying database migrations")?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying database migrations")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(AppState::new(pool, clock, config.behaviour.clone()))
 }
@@ -81,7 +93,12 @@ pub async fn prepare(config: &ServerConfig) -> anyhow::Result<AppState> {
 /// Runs the server until a shutdown signal.
 pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     let state = prepare(&config).await?;
-    let sandbox = crate::service::sandbox::ensure_sandbox(&state.pool, config.sandbox_api_key.as_deref(), state.clock.now()).await?;
+    let sandbox = crate::service::sandbox::ensure_sandbox(
+        &state.pool,
+        config.sandbox_api_key.as_deref(),
+        state.clock.now(),
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -49,16 +49,32 @@ pub struct Behaviour {
     #[arg(long, env = "SEAM_EMULATOR_BACKUP_POOL_SIZE", default_value_t = 5)]
     pub backup_pool_size: i64,
     /// Pulled, still-active backups on one device that raise `many_active_backup_codes`.
-    #[arg(long, env = "SEAM_EMULATOR_MANY_ACTIVE_BACKUP_CODES", default_value_t = 3)]
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_MANY_ACTIVE_BACKUP_CODES",
+        default_value_t = 3
+    )]
     pub many_active_backup_codes: i64,
     /// How long a code may wait to be programmed before `delay_in_setting_on_device`.
-    #[arg(long, env = "SEAM_EMULATOR_DELAY_WARNING_AFTER_MS", default_value_t = 1000)]
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_DELAY_WARNING_AFTER_MS",
+        default_value_t = 1000
+    )]
     pub delay_warning_after_ms: i64,
     /// How long a code may wait to be programmed before `failed_to_set_on_device`.
-    #[arg(long, env = "SEAM_EMULATOR_FAILED_TO_SET_AFTER_MS", default_value_t = 3000)]
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_FAILED_TO_SET_AFTER_MS",
+        default_value_t = 3000
+    )]
     pub failed_to_set_after_ms: i64,
     /// Time a simulated lock takes for one round of programming, unless set per device.
-    #[arg(long, env = "SEAM_EMULATOR_PROGRAMMING_LATENCY_MS", default_value_t = 50)]
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_PROGRAMMING_LATENCY_MS",
+        default_value_t = 50
+    )]
     pub programming_latency_ms: i64,
     /// Pause before retrying after an injected programming failure.
     #[arg(long, env = "SEAM_EMULATOR_RETRY_INTERVAL_MS", default_value_t = 500)]

@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use seam_emulator::config::{LogFormat, ServerConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "seam-emulator", version, about = "A Seam-compatible access-code API server with virtual locks")]
+#[command(
+    name = "seam-emulator",
+    version,
+    about = "A Seam-compatible access-code API server with virtual locks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -32,7 +36,9 @@ enum Command {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -46,7 +52,9 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => seam_emulator::app::serve(cli.server).await,
         Command::Migrate => seam_emulator::app::prepare(&cli.server).await.map(|_| ()),
-        Command::CreateWorkspace { name, sandbox } => create_workspace(&cli.server, &name, sandbox).await,
+        Command::CreateWorkspace { name, sandbox } => {
+            create_workspace(&cli.server, &name, sandbox).await
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -59,7 +67,13 @@ async fn main() -> std::process::ExitCode {
 
 async fn create_workspace(config: &ServerConfig, name: &str, sandbox: bool) -> anyhow::Result<()> {
     let state = seam_emulator::app::prepare(config).await?;
-    let (ws, key) = seam_emulator::service::sandbox::create_workspace(&state.pool, name, sandbox, state.clock.now()).await?;
+    let (ws, key) = seam_emulator::service::sandbox::create_workspace(
+        &state.pool,
+        name,
+        sandbox,
+        state.clock.now(),
+    )
+    .await?;
     println!("workspace: {}", ws.workspace_id);
     println!("API key: {key}");
     Ok(())

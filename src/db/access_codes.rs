@@ -11,7 +11,11 @@ use crate::domain::access_code::{AccessCodeRow, ACCESS_CODE_COLUMNS};
 const FROM: &str = "FROM access_codes ac JOIN devices d ON d.device_id = ac.device_id";
 
 /// One code of a workspace by id, managed or not.
-pub async fn get(conn: &mut PgConnection, workspace_id: Uuid, id: Uuid) -> sqlx::Result<Option<AccessCodeRow>> {
+pub async fn get(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<AccessCodeRow>> {
     sqlx::query_as(&format!(
         "SELECT {ACCESS_CODE_COLUMNS} {FROM} WHERE ac.workspace_id = $1 AND ac.access_code_id = $2"
     ))
@@ -22,16 +26,25 @@ pub async fn get(conn: &mut PgConnection, workspace_id: Uuid, id: Uuid) -> sqlx:
 }
 
 /// The device a code of this workspace is on, without a lock (to know which device to lock).
-pub async fn device_of(conn: &mut PgConnection, workspace_id: Uuid, id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("SELECT device_id FROM access_codes WHERE workspace_id = $1 AND access_code_id = $2")
-        .bind(workspace_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+pub async fn device_of(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT device_id FROM access_codes WHERE workspace_id = $1 AND access_code_id = $2",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Every code on a device, in creation order (for the reconciler and the pool).
-pub async fn all_on_device(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Result<Vec<AccessCodeRow>> {
+pub async fn all_on_device(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+) -> sqlx::Result<Vec<AccessCodeRow>> {
     sqlx::query_as(&format!(
         "SELECT {ACCESS_CODE_COLUMNS} {FROM} WHERE ac.device_id = $1 ORDER BY ac.created_at, ac.access_code_id"
     ))
@@ -41,7 +54,12 @@ pub async fn all_on_device(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Re
 }
 
 /// Whether a code value is taken on a device.
-pub async fn code_taken(conn: &mut PgConnection, device_id: Uuid, code: &str, except: Option<Uuid>) -> sqlx::Result<bool> {
+pub async fn code_taken(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+    code: &str,
+    except: Option<Uuid>,
+) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM access_codes WHERE device_id = $1 AND code = $2 \
          AND access_code_id IS DISTINCT FROM $3)",
@@ -54,7 +72,10 @@ pub async fn code_taken(conn: &mut PgConnection, device_id: Uuid, code: &str, ex
 }
 
 /// Every code value on a device (to generate a fresh one).
-pub async fn codes_on_device(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Result<Vec<String>> {
+pub async fn codes_on_device(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT code FROM access_codes WHERE device_id = $1")
         .bind(device_id)
         .fetch_all(conn)
@@ -80,8 +101,9 @@ pub async fn list(
     after: Option<After>,
     limit: i64,
 ) -> sqlx::Result<Vec<AccessCodeRow>> {
-    let mut q: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {ACCESS_CODE_COLUMNS} {FROM} WHERE ac.workspace_id = "));
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {ACCESS_CODE_COLUMNS} {FROM} WHERE ac.workspace_id = "
+    ));
     q.push_bind(workspace_id);
     q.push(" AND ac.is_managed = ").push_bind(filter.is_managed);
     q.push(" AND NOT (ac.is_backup AND ac.backup_for_access_code_id IS NULL)");
@@ -89,7 +111,9 @@ pub async fn list(
         q.push(" AND ac.device_id = ").push_bind(device_id);
     }
     if let Some(ids) = &filter.access_code_ids {
-        q.push(" AND ac.access_code_id = ANY(").push_bind(ids.clone()).push(")");
+        q.push(" AND ac.access_code_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
     }
     if let Some(code) = &filter.code {
         q.push(" AND ac.code = ").push_bind(code.clone());
@@ -98,7 +122,9 @@ pub async fn list(
         let pattern = super::like_pattern(s);
         q.push(" AND (ac.name ILIKE ").push_bind(pattern.clone());
         q.push(" OR ac.code ILIKE ").push_bind(pattern.clone());
-        q.push(" OR ac.access_code_id::text ILIKE ").push_bind(pattern).push(")");
+        q.push(" OR ac.access_code_id::text ILIKE ")
+            .push_bind(pattern)
+            .push(")");
     }
     if let Some(a) = after {
         q.push(" AND (ac.created_at, ac.access_code_id) > (")
@@ -107,7 +133,8 @@ pub async fn list(
             .push_bind(a.id)
             .push(")");
     }
-    q.push(" ORDER BY ac.created_at, ac.access_code_id LIMIT ").push_bind(limit);
+    q.push(" ORDER BY ac.created_at, ac.access_code_id LIMIT ")
+        .push_bind(limit);
     q.build_query_as().fetch_all(conn).await
 }
 
@@ -188,7 +215,12 @@ pub async fn delete(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
 }
 
 /// A fresh in-memory row with Seam's defaults, for inserting.
-pub fn new_row(workspace_id: Uuid, device_id: Uuid, code: String, now: DateTime<Utc>) -> AccessCodeRow {
+pub fn new_row(
+    workspace_id: Uuid,
+    device_id: Uuid,
+    code: String,
+    now: DateTime<Utc>,
+) -> AccessCodeRow {
     AccessCodeRow {
         access_code_id: Uuid::new_v4(),
         workspace_id,

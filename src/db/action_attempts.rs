@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::After;
 use crate::domain::action_attempt::ActionAttemptRow;
 
-const COLUMNS: &str = "action_attempt_id, workspace_id, action_type, status, result, error, created_at, updated_at";
+const COLUMNS: &str =
+    "action_attempt_id, workspace_id, action_type, status, result, error, created_at, updated_at";
 
 /// Inserts an action attempt with the given status.
 pub async fn insert(
@@ -57,7 +58,11 @@ pub async fn resolve(
 }
 
 /// One attempt of a workspace.
-pub async fn get(conn: &mut PgConnection, workspace_id: Uuid, id: Uuid) -> sqlx::Result<Option<ActionAttemptRow>> {
+pub async fn get(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<ActionAttemptRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM action_attempts WHERE workspace_id = $1 AND action_attempt_id = $2"
     ))

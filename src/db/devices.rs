@@ -9,19 +9,29 @@ use crate::domain::device::{DeviceRow, DEVICE_COLUMNS};
 const FROM: &str = "FROM devices d JOIN workspaces w ON w.workspace_id = d.workspace_id";
 
 /// One device of a workspace, managed or not.
-pub async fn get(conn: &mut PgConnection, workspace_id: Uuid, device_id: Uuid) -> sqlx::Result<Option<DeviceRow>> {
-    sqlx::query_as(&format!("SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2"))
-        .bind(workspace_id)
-        .bind(device_id)
-        .fetch_optional(conn)
-        .await
+pub async fn get(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    device_id: Uuid,
+) -> sqlx::Result<Option<DeviceRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2"
+    ))
+    .bind(workspace_id)
+    .bind(device_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Takes the device's write lock and returns the row as it is under the lock.
 ///
 /// Every transaction that changes a device or any of its codes takes this lock first, and
 /// only on one device, so writers of one device are serialised and never deadlock.
-pub async fn lock(conn: &mut PgConnection, workspace_id: Uuid, device_id: Uuid) -> sqlx::Result<Option<DeviceRow>> {
+pub async fn lock(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    device_id: Uuid,
+) -> sqlx::Result<Option<DeviceRow>> {
     sqlx::query_as(&format!(
         "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2 FOR NO KEY UPDATE OF d"
     ))
@@ -32,15 +42,23 @@ pub async fn lock(conn: &mut PgConnection, workspace_id: Uuid, device_id: Uuid) 
 }
 
 /// Like [`lock`], for the worker, which knows only the device id.
-pub async fn lock_any_workspace(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Result<Option<DeviceRow>> {
-    sqlx::query_as(&format!("SELECT {DEVICE_COLUMNS} {FROM} WHERE d.device_id = $1 FOR NO KEY UPDATE OF d"))
-        .bind(device_id)
-        .fetch_optional(conn)
-        .await
+pub async fn lock_any_workspace(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+) -> sqlx::Result<Option<DeviceRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.device_id = $1 FOR NO KEY UPDATE OF d"
+    ))
+    .bind(device_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The programming latency configured on a device, read without a lock.
-pub async fn latency_ms(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Result<Option<Option<i32>>> {
+pub async fn latency_ms(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+) -> sqlx::Result<Option<Option<i32>>> {
     sqlx::query_scalar("SELECT sim_latency_ms FROM devices WHERE device_id = $1")
         .bind(device_id)
         .fetch_optional(conn)
@@ -66,30 +84,45 @@ pub async fn list(
     after: Option<After>,
     limit: i64,
 ) -> sqlx::Result<Vec<DeviceRow>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = "));
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = "
+    ));
     q.push_bind(workspace_id);
     q.push(" AND d.is_managed = ").push_bind(filter.is_managed);
     if let Some(ids) = &filter.device_ids {
-        q.push(" AND d.device_id = ANY(").push_bind(ids.clone()).push(")");
+        q.push(" AND d.device_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
     }
     if let Some(types) = &filter.device_types {
-        q.push(" AND d.device_type = ANY(").push_bind(types.clone()).push(")");
+        q.push(" AND d.device_type = ANY(")
+            .push_bind(types.clone())
+            .push(")");
     }
     if let Some(m) = &filter.manufacturer {
-        q.push(" AND d.static_properties->>'manufacturer' = ").push_bind(m.clone());
+        q.push(" AND d.static_properties->>'manufacturer' = ")
+            .push_bind(m.clone());
     }
     if let Some(s) = &filter.search {
         let pattern = super::like_pattern(s);
-        q.push(" AND (COALESCE(d.nickname, d.name) ILIKE ").push_bind(pattern.clone());
-        q.push(" OR d.device_id::text ILIKE ").push_bind(pattern).push(")");
+        q.push(" AND (COALESCE(d.nickname, d.name) ILIKE ")
+            .push_bind(pattern.clone());
+        q.push(" OR d.device_id::text ILIKE ")
+            .push_bind(pattern)
+            .push(")");
     }
     if filter.only_locks {
         q.push(" AND 'lock' = ANY(d.capabilities_supported)");
     }
     if let Some(a) = after {
-        q.push(" AND (d.created_at, d.device_id) > (").push_bind(a.created_at).push(", ").push_bind(a.id).push(")");
+        q.push(" AND (d.created_at, d.device_id) > (")
+            .push_bind(a.created_at)
+            .push(", ")
+            .push_bind(a.id)
+            .push(")");
     }
-    q.push(" ORDER BY d.created_at, d.device_id LIMIT ").push_bind(limit);
+    q.push(" ORDER BY d.created_at, d.device_id LIMIT ")
+        .push_bind(limit);
     q.build_query_as().fetch_all(conn).await
 }
 
@@ -165,7 +198,10 @@ pub async fn insert_if_missing(conn: &mut PgConnection, d: &NewDevice) -> sqlx::
 }
 
 /// Seed names and ids of a workspace's devices.
-pub async fn seed_names(conn: &mut PgConnection, workspace_id: Uuid) -> sqlx::Result<Vec<(String, Uuid)>> {
+pub async fn seed_names(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+) -> sqlx::Result<Vec<(String, Uuid)>> {
     sqlx::query_as("SELECT seed_name, device_id FROM devices WHERE workspace_id = $1 ORDER BY created_at, device_id")
         .bind(workspace_id)
         .fetch_all(conn)

@@ -19,13 +19,24 @@ pub struct NewEvent {
 }
 
 /// Inserts an event of the given type and returns its id.
-pub async fn insert(conn: &mut PgConnection, event_type: &str, e: NewEvent, now: DateTime<Utc>) -> sqlx::Result<Uuid> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    event_type: &str,
+    e: NewEvent,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
     let event_id = Uuid::new_v4();
     let mut body = Map::new();
     body.insert("event_id".into(), Value::String(event_id.to_string()));
     body.insert("event_type".into(), Value::String(event_type.to_string()));
-    body.insert("workspace_id".into(), Value::String(e.workspace_id.to_string()));
-    body.insert("connected_account_id".into(), Value::String(e.connected_account_id.to_string()));
+    body.insert(
+        "workspace_id".into(),
+        Value::String(e.workspace_id.to_string()),
+    );
+    body.insert(
+        "connected_account_id".into(),
+        Value::String(e.connected_account_id.to_string()),
+    );
     if let Some(d) = e.device_id {
         body.insert("device_id".into(), Value::String(d.to_string()));
     }
@@ -63,8 +74,14 @@ pub struct EventFilter {
 }
 
 /// Events of a workspace matching the filter, oldest first, at most `limit`.
-pub async fn list(conn: &mut PgConnection, workspace_id: Uuid, f: &EventFilter, limit: i64) -> sqlx::Result<Vec<Value>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new("SELECT body FROM events WHERE workspace_id = ");
+pub async fn list(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    f: &EventFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<Value>> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT body FROM events WHERE workspace_id = ");
     q.push_bind(workspace_id);
     if let Some(since) = f.since {
         q.push(" AND created_at >= ").push_bind(since);
@@ -73,24 +90,36 @@ pub async fn list(conn: &mut PgConnection, workspace_id: Uuid, f: &EventFilter, 
         q.push(" AND created_at < ").push_bind(until);
     }
     if let Some(ids) = &f.device_ids {
-        q.push(" AND device_id = ANY(").push_bind(ids.clone()).push(")");
+        q.push(" AND device_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
     }
     if let Some(ids) = &f.access_code_ids {
         q.push(" AND (access_code_id = ANY(").push_bind(ids.clone());
-        q.push(") OR (body->>'backup_access_code_id')::uuid = ANY(").push_bind(ids.clone()).push("))");
+        q.push(") OR (body->>'backup_access_code_id')::uuid = ANY(")
+            .push_bind(ids.clone())
+            .push("))");
     }
     if let Some(types) = &f.event_types {
-        q.push(" AND event_type = ANY(").push_bind(types.clone()).push(")");
+        q.push(" AND event_type = ANY(")
+            .push_bind(types.clone())
+            .push(")");
     }
     if let Some(ids) = &f.event_ids {
-        q.push(" AND event_id = ANY(").push_bind(ids.clone()).push(")");
+        q.push(" AND event_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
     }
     q.push(" ORDER BY created_at, seq LIMIT ").push_bind(limit);
     q.build_query_scalar().fetch_all(conn).await
 }
 
 /// One event of a workspace by id.
-pub async fn get(conn: &mut PgConnection, workspace_id: Uuid, event_id: Uuid) -> sqlx::Result<Option<Value>> {
+pub async fn get(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    event_id: Uuid,
+) -> sqlx::Result<Option<Value>> {
     sqlx::query_scalar("SELECT body FROM events WHERE workspace_id = $1 AND event_id = $2")
         .bind(workspace_id)
         .bind(event_id)

@@ -20,13 +20,20 @@ pub struct Job {
 }
 
 /// Asks for the device to be reconciled at `run_at` (wakes the workers on commit).
-pub async fn enqueue(conn: &mut PgConnection, device_id: Uuid, run_at: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+    run_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO device_jobs (device_id, run_at) VALUES ($1, $2)")
         .bind(device_id)
         .bind(run_at)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(conn).await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -43,7 +50,11 @@ pub async fn claim(conn: &mut PgConnection, now: DateTime<Utc>) -> sqlx::Result<
 
 /// After a device was reconciled: drops every job of it that nobody else holds, and leaves
 /// one for its next timed boundary, if any.
-pub async fn finish_device(conn: &mut PgConnection, device_id: Uuid, next: Option<DateTime<Utc>>) -> sqlx::Result<()> {
+pub async fn finish_device(
+    conn: &mut PgConnection,
+    device_id: Uuid,
+    next: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM device_jobs WHERE job_id IN \
          (SELECT job_id FROM device_jobs WHERE device_id = $1 FOR UPDATE SKIP LOCKED)",
@@ -62,7 +73,11 @@ pub async fn finish_device(conn: &mut PgConnection, device_id: Uuid, next: Optio
 }
 
 /// Pushes a job that failed back by an exponential backoff.
-pub async fn retry_later(conn: &mut PgConnection, job_id: i64, run_at: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn retry_later(
+    conn: &mut PgConnection,
+    job_id: i64,
+    run_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE device_jobs SET attempts = attempts + 1, run_at = $2 WHERE job_id = $1")
         .bind(job_id)
         .bind(run_at)
@@ -73,5 +88,7 @@ pub async fn retry_later(conn: &mut PgConnection, job_id: i64, run_at: DateTime<
 
 /// When the earliest job is due (to sleep until then).
 pub async fn next_due(conn: &mut PgConnection) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT min(run_at) FROM device_jobs").fetch_one(conn).await
+    sqlx::query_scalar("SELECT min(run_at) FROM device_jobs")
+        .fetch_one(conn)
+        .await
 }

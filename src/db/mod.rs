@@ -17,6 +17,9 @@ pub struct After {
 
 /// An ILIKE pattern matching `text` anywhere, with LIKE's wildcards escaped.
 pub fn like_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }

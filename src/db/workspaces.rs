@@ -17,7 +17,10 @@ pub struct WorkspaceRow {
 const COLUMNS: &str = "w.workspace_id, w.name, w.is_sandbox, w.connected_account_id, w.created_at";
 
 /// The workspace an API key hash belongs to.
-pub async fn find_by_key_hash(conn: &mut PgConnection, key_hash: &[u8]) -> sqlx::Result<Option<WorkspaceRow>> {
+pub async fn find_by_key_hash(
+    conn: &mut PgConnection,
+    key_hash: &[u8],
+) -> sqlx::Result<Option<WorkspaceRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.key_hash = $1"
     ))
@@ -27,11 +30,16 @@ pub async fn find_by_key_hash(conn: &mut PgConnection, key_hash: &[u8]) -> sqlx:
 }
 
 /// One workspace by id.
-pub async fn get(conn: &mut PgConnection, workspace_id: Uuid) -> sqlx::Result<Option<WorkspaceRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM workspaces w WHERE w.workspace_id = $1"))
-        .bind(workspace_id)
-        .fetch_optional(conn)
-        .await
+pub async fn get(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+) -> sqlx::Result<Option<WorkspaceRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM workspaces w WHERE w.workspace_id = $1"
+    ))
+    .bind(workspace_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// The oldest sandbox workspace, which the server seeds and prints at start.
@@ -80,10 +88,16 @@ pub async fn insert_api_key(
 }
 
 /// Whether this key hash belongs to the given workspace.
-pub async fn key_belongs_to(conn: &mut PgConnection, workspace_id: Uuid, key_hash: &[u8]) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM api_keys WHERE workspace_id = $1 AND key_hash = $2)")
-        .bind(workspace_id)
-        .bind(key_hash)
-        .fetch_one(conn)
-        .await
+pub async fn key_belongs_to(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    key_hash: &[u8],
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_keys WHERE workspace_id = $1 AND key_hash = $2)",
+    )
+    .bind(workspace_id)
+    .bind(key_hash)
+    .fetch_one(conn)
+    .await
 }

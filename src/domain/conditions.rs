@@ -58,7 +58,10 @@ pub fn sync(
     });
     let mut added = Vec::new();
     for (code, message) in wanted {
-        if let Some(existing) = list.iter_mut().find(|v| code_of(v).as_deref() == Some(code)) {
+        if let Some(existing) = list
+            .iter_mut()
+            .find(|v| code_of(v).as_deref() == Some(code))
+        {
             existing["message"] = Value::String(message.clone());
         } else {
             list.push(kind.render(code, message, &format_ts(now)));

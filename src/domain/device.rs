@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::clock::format_ts;
 
 /// The columns every device query selects, in [`DeviceRow`]'s order.
-pub const DEVICE_COLUMNS: &str = "d.device_id, d.workspace_id, d.seed_name, d.device_type, d.name, \
+pub const DEVICE_COLUMNS: &str =
+    "d.device_id, d.workspace_id, d.seed_name, d.device_type, d.name, \
     d.nickname, d.static_properties, d.capabilities_supported, d.custom_metadata, d.location, \
     d.is_managed, d.online, d.removed, d.locked, d.supported_code_lengths, \
     d.max_active_codes_supported, d.supports_backup_access_code_pool, \
@@ -47,7 +48,9 @@ pub struct DeviceRow {
 impl DeviceRow {
     /// Whether the device can hold access codes at all.
     pub fn holds_access_codes(&self) -> bool {
-        self.capabilities_supported.iter().any(|c| c == "access_code")
+        self.capabilities_supported
+            .iter()
+            .any(|c| c == "access_code")
     }
 
     fn has_capability(&self, name: &str) -> bool {
@@ -64,7 +67,10 @@ impl DeviceRow {
             _ => Map::new(),
         };
         props.insert("online".into(), Value::Bool(self.online));
-        props.insert("name".into(), Value::String(self.display_name().to_string()));
+        props.insert(
+            "name".into(),
+            Value::String(self.display_name().to_string()),
+        );
         props.insert("appearance".into(), json!({ "name": self.display_name() }));
         props
     }
@@ -93,8 +99,14 @@ impl DeviceRow {
             props.insert("locked".into(), Value::Bool(self.locked));
         }
         if self.holds_access_codes() {
-            props.insert("supported_code_lengths".into(), json!(self.supported_code_lengths));
-            props.insert("max_active_codes_supported".into(), json!(self.max_active_codes_supported));
+            props.insert(
+                "supported_code_lengths".into(),
+                json!(self.supported_code_lengths),
+            );
+            props.insert(
+                "max_active_codes_supported".into(),
+                json!(self.max_active_codes_supported),
+            );
             props.insert(
                 "supports_backup_access_code_pool".into(),
                 Value::Bool(self.supports_backup_access_code_pool),
@@ -107,13 +119,22 @@ impl DeviceRow {
         let mut obj = Map::new();
         obj.insert("device_id".into(), json!(self.device_id));
         obj.insert("workspace_id".into(), json!(self.workspace_id));
-        obj.insert("connected_account_id".into(), json!(self.connected_account_id));
+        obj.insert(
+            "connected_account_id".into(),
+            json!(self.connected_account_id),
+        );
         obj.insert("device_type".into(), json!(self.device_type));
         obj.insert("display_name".into(), json!(self.display_name()));
         obj.insert("nickname".into(), json!(self.nickname));
-        obj.insert("capabilities_supported".into(), json!(self.capabilities_supported));
+        obj.insert(
+            "capabilities_supported".into(),
+            json!(self.capabilities_supported),
+        );
         obj.insert("properties".into(), Value::Object(props));
-        obj.insert("location".into(), self.location.clone().unwrap_or(Value::Null));
+        obj.insert(
+            "location".into(),
+            self.location.clone().unwrap_or(Value::Null),
+        );
         obj.insert("errors".into(), self.errors.clone());
         obj.insert("warnings".into(), self.warnings.clone());
         obj.insert("custom_metadata".into(), self.custom_metadata.clone());
@@ -127,7 +148,15 @@ impl DeviceRow {
     pub fn to_unmanaged_json(&self) -> Value {
         let full = self.base_properties();
         let mut props = Map::new();
-        for key in ["name", "online", "manufacturer", "image_url", "image_alt_text", "model", "appearance"] {
+        for key in [
+            "name",
+            "online",
+            "manufacturer",
+            "image_url",
+            "image_alt_text",
+            "model",
+            "appearance",
+        ] {
             if let Some(v) = full.get(key) {
                 props.insert(key.into(), v.clone());
             }
@@ -135,11 +164,20 @@ impl DeviceRow {
         let mut obj = Map::new();
         obj.insert("device_id".into(), json!(self.device_id));
         obj.insert("workspace_id".into(), json!(self.workspace_id));
-        obj.insert("connected_account_id".into(), json!(self.connected_account_id));
+        obj.insert(
+            "connected_account_id".into(),
+            json!(self.connected_account_id),
+        );
         obj.insert("device_type".into(), json!(self.device_type));
-        obj.insert("capabilities_supported".into(), json!(self.capabilities_supported));
+        obj.insert(
+            "capabilities_supported".into(),
+            json!(self.capabilities_supported),
+        );
         obj.insert("properties".into(), Value::Object(props));
-        obj.insert("location".into(), self.location.clone().unwrap_or(Value::Null));
+        obj.insert(
+            "location".into(),
+            self.location.clone().unwrap_or(Value::Null),
+        );
         obj.insert("errors".into(), self.errors.clone());
         obj.insert("warnings".into(), self.warnings.clone());
         obj.insert("is_managed".into(), Value::Bool(false));

@@ -8,7 +8,8 @@ pub mod event_type {
     pub const ACCESS_CODE_SET_ON_DEVICE: &str = "access_code.set_on_device";
     pub const ACCESS_CODE_REMOVED_FROM_DEVICE: &str = "access_code.removed_from_device";
     pub const ACCESS_CODE_DELETED: &str = "access_code.deleted";
-    pub const ACCESS_CODE_DELAY_IN_SETTING_ON_DEVICE: &str = "access_code.delay_in_setting_on_device";
+    pub const ACCESS_CODE_DELAY_IN_SETTING_ON_DEVICE: &str =
+        "access_code.delay_in_setting_on_device";
     pub const ACCESS_CODE_FAILED_TO_SET_ON_DEVICE: &str = "access_code.failed_to_set_on_device";
     pub const ACCESS_CODE_BACKUP_PULLED: &str = "access_code.backup_access_code_pulled";
     pub const DEVICE_CONNECTED: &str = "device.connected";

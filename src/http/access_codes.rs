@@ -34,11 +34,16 @@ fn name_param(p: &Params) -> ApiResult<Option<String>> {
 }
 
 fn external_modification(p: &Params) -> ApiResult<Option<bool>> {
-    Ok(p.bool("is_external_modification_allowed")?.or(p.bool("allow_external_modification")?))
+    Ok(p.bool("is_external_modification_allowed")?
+        .or(p.bool("allow_external_modification")?))
 }
 
 /// `access_codes/create`.
-pub async fn create(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn create(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let input = NewCode {
         device_id: p.required_uuid("device_id")?,
         name: name_param(&p)?,
@@ -55,27 +60,56 @@ pub async fn create(State(state): State<AppState>, ws: Workspace, p: Params) -> 
 }
 
 /// `access_codes/get`, by `access_code_id` or by `device_id` and `code`.
-pub async fn get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let code = find(&state, &ws, &p, true).await?;
     ok(json!({ "access_code": code.to_json() }))
 }
 
-async fn find(state: &AppState, ws: &Workspace, p: &Params, managed: bool) -> ApiResult<AccessCodeRow> {
+async fn find(
+    state: &AppState,
+    ws: &Workspace,
+    p: &Params,
+    managed: bool,
+) -> ApiResult<AccessCodeRow> {
     if let Some(id) = p.uuid("access_code_id")? {
         return reads::access_code(state, ws, id, managed).await;
     }
     let (Some(device_id), Some(code)) = (p.uuid("device_id")?, p.string("code")?) else {
-        return Err(ApiError::invalid("access_code_id", "access_code_id (or device_id and code) is required"));
+        return Err(ApiError::invalid(
+            "access_code_id",
+            "access_code_id (or device_id and code) is required",
+        ));
     };
-    let filter = CodeFilter { is_managed: managed, device_id: Some(device_id), code: Some(code.clone()), ..Default::default() };
+    let filter = CodeFilter {
+        is_managed: managed,
+        device_id: Some(device_id),
+        code: Some(code.clone()),
+        ..Default::default()
+    };
     reads::access_codes(state, ws, &filter, None, 1)
         .await?
         .items
         .pop()
-        .ok_or_else(|| ApiError::not_found("access_code_not_found", format!("No access code {code} on device {device_id}")))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "access_code_not_found",
+                format!("No access code {code} on device {device_id}"),
+            )
+        })
 }
 
-async fn list_page(state: &AppState, ws: &Workspace, p: &Params, managed: bool, uri: &axum::http::Uri, headers: &HeaderMap) -> ApiResult<Json<Value>> {
+async fn list_page(
+    state: &AppState,
+    ws: &Workspace,
+    p: &Params,
+    managed: bool,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+) -> ApiResult<Json<Value>> {
     let filter = CodeFilter {
         is_managed: managed,
         device_id: p.uuid("device_id")?,
@@ -84,7 +118,10 @@ async fn list_page(state: &AppState, ws: &Workspace, p: &Params, managed: bool, 
         search: p.string("search")?.filter(|s| !s.is_empty()),
     };
     if filter.device_id.is_none() && filter.access_code_ids.is_none() {
-        return Err(ApiError::invalid("device_id", "device_id or access_code_ids is required"));
+        return Err(ApiError::invalid(
+            "device_id",
+            "device_id or access_code_ids is required",
+        ));
     }
     let limit = p.int("limit", 1, DEFAULT_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let page = reads::access_codes(state, ws, &filter, cursor(p)?, limit).await?;
@@ -93,17 +130,32 @@ async fn list_page(state: &AppState, ws: &Workspace, p: &Params, managed: bool, 
 }
 
 /// `access_codes/list`: never lists unpulled backups.
-pub async fn list(State(state): State<AppState>, ws: Workspace, OriginalUri(uri): OriginalUri, headers: HeaderMap, p: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     list_page(&state, &ws, &p, true, &uri, &headers).await
 }
 
 /// `access_codes/update`.
-pub async fn update(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
     let make_ongoing = match p.string("type")?.as_deref() {
         None | Some("time_bound") => false,
         Some("ongoing") => true,
-        Some(_) => return Err(ApiError::invalid("type", "type must be ongoing or time_bound")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "type",
+                "type must be ongoing or time_bound",
+            ))
+        }
     };
     let change = CodeChange {
         name: name_param(&p)?,
@@ -119,33 +171,55 @@ pub async fn update(State(state): State<AppState>, ws: Workspace, p: Params) -> 
 }
 
 /// `access_codes/delete`.
-pub async fn delete(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
     let attempt = access_codes::delete(&state, &ws, id).await?;
     ok(json!({ "action_attempt": attempt.to_json() }))
 }
 
 /// `access_codes/generate_code`.
-pub async fn generate_code(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn generate_code(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let device_id = p.required_uuid("device_id")?;
     let code = access_codes::generate_code(&state, &ws, device_id).await?;
     ok(json!({ "generated_code": { "device_id": device_id, "code": code } }))
 }
 
 /// `access_codes/pull_backup_access_code`: the backup under both response keys.
-pub async fn pull_backup(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn pull_backup(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
     let backup = backup_pool::pull(&state, &ws, id).await?.to_json();
     ok(json!({ "access_code": backup, "backup_access_code": backup }))
 }
 
 /// `access_codes/unmanaged/get`.
-pub async fn unmanaged_get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn unmanaged_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let code = find(&state, &ws, &p, false).await?;
     ok(json!({ "access_code": code.to_json() }))
 }
 
 /// `access_codes/unmanaged/list`.
-pub async fn unmanaged_list(State(state): State<AppState>, ws: Workspace, OriginalUri(uri): OriginalUri, headers: HeaderMap, p: Params) -> ApiResult<Json<Value>> {
+pub async fn unmanaged_list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     list_page(&state, &ws, &p, false, &uri, &headers).await
 }

@@ -11,20 +11,27 @@ use crate::state::{AppState, Workspace};
 impl FromRequestParts<AppState> for Workspace {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("Missing Authorization header; send Authorization: Bearer <api key>"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header =
+            parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)
+                .ok_or(ApiError::Unauthorized(
+                    "Missing Authorization header; send Authorization: Bearer <api key>",
+                ))?;
         let value = header
             .to_str()
             .map_err(|_| ApiError::Unauthorized("Malformed Authorization header"))?;
-        let (scheme, key) = value
-            .trim()
-            .split_once(' ')
-            .ok_or(ApiError::Unauthorized("Malformed Authorization header; expected Bearer <api key>"))?;
+        let (scheme, key) = value.trim().split_once(' ').ok_or(ApiError::Unauthorized(
+            "Malformed Authorization header; expected Bearer <api key>",
+        ))?;
         if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::Unauthorized("Unsupported authorization scheme; use Bearer <api key>"));
+            return Err(ApiError::Unauthorized(
+                "Unsupported authorization scheme; use Bearer <api key>",
+            ));
         }
         let mut conn = state.pool.acquire().await?;
         let ws = db::workspaces::find_by_key_hash(&mut conn, &hash_key(key.trim()))

@@ -5,9 +5,9 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::ok;
 use super::pagination::{cursor, pagination};
 use super::params::Params;
-use super::ok;
 use crate::db::devices::DeviceFilter;
 use crate::domain::device::DeviceRow;
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +25,10 @@ async fn find(state: &AppState, ws: &Workspace, p: &Params, managed: bool) -> Ap
     }
     match p.string("name")? {
         Some(name) => devices::get_by_name(state, ws, &name, managed).await,
-        None => Err(ApiError::invalid("device_id", "device_id (or name) is required")),
+        None => Err(ApiError::invalid(
+            "device_id",
+            "device_id (or name) is required",
+        )),
     }
 }
 
@@ -44,47 +47,83 @@ fn filter(p: &Params, is_managed: bool, only_locks: bool) -> ApiResult<DeviceFil
     })
 }
 
-async fn page(state: &AppState, ws: &Workspace, p: &Params, f: DeviceFilter) -> ApiResult<reads::Page<DeviceRow>> {
+async fn page(
+    state: &AppState,
+    ws: &Workspace,
+    p: &Params,
+    f: DeviceFilter,
+) -> ApiResult<reads::Page<DeviceRow>> {
     let limit = p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     reads::devices(state, ws, &f, cursor(p)?, limit).await
 }
 
 /// `devices/get`.
-pub async fn get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let d = find(&state, &ws, &p, true).await?;
     ok(json!({ "device": d.to_json() }))
 }
 
 /// `devices/list`.
-pub async fn list(State(state): State<AppState>, ws: Workspace, OriginalUri(uri): OriginalUri, headers: HeaderMap, p: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let page = page(&state, &ws, &p, filter(&p, true, false)?).await?;
     let devices: Vec<Value> = page.items.iter().map(DeviceRow::to_json).collect();
     ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers) }))
 }
 
 /// `locks/get` (deprecated alias answering under `lock` and `device`).
-pub async fn locks_get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn locks_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let d = find(&state, &ws, &p, true).await?;
     let v = d.to_json();
     ok(json!({ "lock": v, "device": v }))
 }
 
 /// `locks/list` (deprecated alias answering under `locks` and `devices`).
-pub async fn locks_list(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn locks_list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let page = page(&state, &ws, &p, filter(&p, true, true)?).await?;
     let v: Vec<Value> = page.items.iter().map(DeviceRow::to_json).collect();
     ok(json!({ "locks": v, "devices": v }))
 }
 
 /// `devices/update`.
-pub async fn update(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let device_id = p.required_uuid("device_id")?;
-    let mut name = if p.is_null("name") { Some(None) } else { p.string("name")?.map(Some) };
+    let mut name = if p.is_null("name") {
+        Some(None)
+    } else {
+        p.string("name")?.map(Some)
+    };
     if let Some(props) = p.object("properties")? {
         match props.get("name") {
             Some(Value::String(s)) => name = Some(Some(s.clone())),
             Some(Value::Null) => name = Some(None),
-            Some(_) => return Err(ApiError::invalid("properties", "properties.name must be a string or null")),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "properties",
+                    "properties.name must be a string or null",
+                ))
+            }
             None => {}
         }
     }
@@ -125,20 +164,38 @@ fn check_metadata(meta: &serde_json::Map<String, Value>) -> ApiResult<()> {
 }
 
 /// `devices/unmanaged/get`.
-pub async fn unmanaged_get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn unmanaged_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let d = find(&state, &ws, &p, false).await?;
     ok(json!({ "device": d.to_unmanaged_json() }))
 }
 
 /// `devices/unmanaged/list`.
-pub async fn unmanaged_list(State(state): State<AppState>, ws: Workspace, OriginalUri(uri): OriginalUri, headers: HeaderMap, p: Params) -> ApiResult<Json<Value>> {
+pub async fn unmanaged_list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let page = page(&state, &ws, &p, filter(&p, false, false)?).await?;
-    let devices: Vec<Value> = page.items.iter().map(DeviceRow::to_unmanaged_json).collect();
+    let devices: Vec<Value> = page
+        .items
+        .iter()
+        .map(DeviceRow::to_unmanaged_json)
+        .collect();
     ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers) }))
 }
 
 /// `devices/unmanaged/update`: `is_managed: true` manages the device again.
-pub async fn unmanaged_update(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn unmanaged_update(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let device_id = p.required_uuid("device_id")?;
     let u = DeviceUpdate {
         is_managed: p.bool("is_managed")?,
@@ -152,23 +209,40 @@ pub async fn unmanaged_update(State(state): State<AppState>, ws: Workspace, p: P
     ok(json!({}))
 }
 
-async fn simulate(state: AppState, ws: Workspace, p: Params, sim: Simulation) -> ApiResult<Json<Value>> {
+async fn simulate(
+    state: AppState,
+    ws: Workspace,
+    p: Params,
+    sim: Simulation,
+) -> ApiResult<Json<Value>> {
     let device_id = p.required_uuid("device_id")?;
     devices::simulate(&state, &ws, device_id, sim).await?;
     ok(json!({}))
 }
 
 /// `devices/simulate/connect`.
-pub async fn simulate_connect(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn simulate_connect(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     simulate(state, ws, p, Simulation::Connect).await
 }
 
 /// `devices/simulate/disconnect`.
-pub async fn simulate_disconnect(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn simulate_disconnect(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     simulate(state, ws, p, Simulation::Disconnect).await
 }
 
 /// `devices/simulate/remove`.
-pub async fn simulate_remove(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn simulate_remove(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     simulate(state, ws, p, Simulation::Remove).await
 }

@@ -18,14 +18,24 @@ const MAX_LIMIT: i64 = 10_000;
 const DEFAULT_LIMIT: i64 = 500;
 
 /// `action_attempts/get`.
-pub async fn action_attempt_get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn action_attempt_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("action_attempt_id")?;
     let a = reads::action_attempt(&state, &ws, id).await?;
     ok(json!({ "action_attempt": a.to_json() }))
 }
 
 /// `action_attempts/list`.
-pub async fn action_attempt_list(State(state): State<AppState>, ws: Workspace, OriginalUri(uri): OriginalUri, headers: HeaderMap, p: Params) -> ApiResult<Json<Value>> {
+pub async fn action_attempt_list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let ids = p.uuid_list("action_attempt_ids")?;
     let limit = p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let page = reads::action_attempts(&state, &ws, ids.as_deref(), cursor(&p)?, limit).await?;
@@ -34,7 +44,11 @@ pub async fn action_attempt_list(State(state): State<AppState>, ws: Workspace, O
 }
 
 /// `events/get`.
-pub async fn event_get(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn event_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("event_id")?;
     let event = reads::event(&state, &ws, id).await?;
     ok(json!({ "event": event }))
@@ -53,7 +67,11 @@ fn merged<T>(one: Option<T>, many: Option<Vec<T>>) -> Option<Vec<T>> {
 }
 
 /// `events/list`: needs `since` or `between`.
-pub async fn event_list(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn event_list(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let since = p.datetime("since")?;
     let between = match p.string_list("between")? {
         None => None,
@@ -61,11 +79,18 @@ pub async fn event_list(State(state): State<AppState>, ws: Workspace, p: Params)
             let parse = |s: &str| {
                 chrono::DateTime::parse_from_rfc3339(s)
                     .map(|t| t.with_timezone(&chrono::Utc))
-                    .map_err(|_| ApiError::invalid("between", "between must hold two RFC 3339 timestamps"))
+                    .map_err(|_| {
+                        ApiError::invalid("between", "between must hold two RFC 3339 timestamps")
+                    })
             };
             Some((parse(&v[0])?, parse(&v[1])?))
         }
-        Some(_) => return Err(ApiError::invalid("between", "between must hold exactly two timestamps")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "between",
+                "between must hold exactly two timestamps",
+            ))
+        }
     };
     if since.is_none() && between.is_none() {
         return Err(ApiError::invalid("since", "since or between is required"));

@@ -12,11 +12,20 @@ use crate::service::sandbox;
 use crate::state::{AppState, Workspace};
 
 /// `GET /_fake/default_seed`: workspace id and seeded device ids by name.
-pub async fn default_seed(State(state): State<AppState>, ws: Workspace, _p: Params) -> ApiResult<Json<Value>> {
+pub async fn default_seed(
+    State(state): State<AppState>,
+    ws: Workspace,
+    _p: Params,
+) -> ApiResult<Json<Value>> {
     ok(sandbox::default_seed(&state, &ws).await?)
 }
 
-async fn inject(state: AppState, ws: Workspace, p: Params, injection: Injection) -> ApiResult<Json<Value>> {
+async fn inject(
+    state: AppState,
+    ws: Workspace,
+    p: Params,
+    injection: Injection,
+) -> ApiResult<Json<Value>> {
     let device_id = p.required_uuid("device_id")?;
     let d = devices::inject(&state, &ws, device_id, injection).await?;
     ok(json!({
@@ -28,19 +37,34 @@ async fn inject(state: AppState, ws: Workspace, p: Params, injection: Injection)
 }
 
 /// `/_fake/devices/fail_next_attempts {device_id, count}`.
-pub async fn fail_next_attempts(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn fail_next_attempts(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let n = p.required("count", p.int("count", 0, 10_000))?;
     inject(state, ws, p, Injection::FailNextAttempts(n as i32)).await
 }
 
 /// `/_fake/devices/set_slot_count {device_id, max_active_codes_supported}`.
-pub async fn set_slot_count(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
-    let n = p.required("max_active_codes_supported", p.int("max_active_codes_supported", 0, 10_000))?;
+pub async fn set_slot_count(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let n = p.required(
+        "max_active_codes_supported",
+        p.int("max_active_codes_supported", 0, 10_000),
+    )?;
     inject(state, ws, p, Injection::SlotCount(n as i32)).await
 }
 
 /// `/_fake/devices/set_latency {device_id, latency_ms}`.
-pub async fn set_latency(State(state): State<AppState>, ws: Workspace, p: Params) -> ApiResult<Json<Value>> {
+pub async fn set_latency(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let n = p.required("latency_ms", p.int("latency_ms", 0, 60_000))?;
     inject(state, ws, p, Injection::LatencyMs(n as i32)).await
 }

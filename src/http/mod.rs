@@ -49,7 +49,10 @@ fn write<H: Handler<T, AppState>, T: 'static>(h: H) -> MethodRouter<AppState> {
 
 /// An update route: `POST`, `PATCH` and `PUT`.
 fn update<H: Handler<T, AppState>, T: 'static>(h: H) -> MethodRouter<AppState> {
-    post(h.clone()).patch(h.clone()).put(h).fallback(method_not_allowed)
+    post(h.clone())
+        .patch(h.clone())
+        .put(h)
+        .fallback(method_not_allowed)
 }
 
 /// A delete route: `POST` and `DELETE`.
@@ -67,27 +70,51 @@ pub fn router(state: AppState) -> Router {
         .route("/devices/update", update(devices::update))
         .route("/devices/unmanaged/get", read(devices::unmanaged_get))
         .route("/devices/unmanaged/list", read(devices::unmanaged_list))
-        .route("/devices/unmanaged/update", update(devices::unmanaged_update))
+        .route(
+            "/devices/unmanaged/update",
+            update(devices::unmanaged_update),
+        )
         .route("/locks/get", read(devices::locks_get))
         .route("/locks/list", read(devices::locks_list))
-        .route("/devices/simulate/connect", write(devices::simulate_connect))
-        .route("/devices/simulate/disconnect", write(devices::simulate_disconnect))
+        .route(
+            "/devices/simulate/connect",
+            write(devices::simulate_connect),
+        )
+        .route(
+            "/devices/simulate/disconnect",
+            write(devices::simulate_disconnect),
+        )
         .route("/devices/simulate/remove", write(devices::simulate_remove))
         .route("/access_codes/create", write(access_codes::create))
         .route("/access_codes/get", read(access_codes::get))
         .route("/access_codes/list", read(access_codes::list))
         .route("/access_codes/update", update(access_codes::update))
         .route("/access_codes/delete", delete(access_codes::delete))
-        .route("/access_codes/generate_code", read(access_codes::generate_code))
-        .route("/access_codes/pull_backup_access_code", write(access_codes::pull_backup))
-        .route("/access_codes/unmanaged/get", read(access_codes::unmanaged_get))
-        .route("/access_codes/unmanaged/list", read(access_codes::unmanaged_list))
+        .route(
+            "/access_codes/generate_code",
+            read(access_codes::generate_code),
+        )
+        .route(
+            "/access_codes/pull_backup_access_code",
+            write(access_codes::pull_backup),
+        )
+        .route(
+            "/access_codes/unmanaged/get",
+            read(access_codes::unmanaged_get),
+        )
+        .route(
+            "/access_codes/unmanaged/list",
+            read(access_codes::unmanaged_list),
+        )
         .route("/action_attempts/get", read(events::action_attempt_get))
         .route("/action_attempts/list", read(events::action_attempt_list))
         .route("/events/get", read(events::event_get))
         .route("/events/list", read(events::event_list))
         .route("/_fake/default_seed", read(fake::default_seed))
-        .route("/_fake/devices/fail_next_attempts", write(fake::fail_next_attempts))
+        .route(
+            "/_fake/devices/fail_next_attempts",
+            write(fake::fail_next_attempts),
+        )
         .route("/_fake/devices/set_slot_count", write(fake::set_slot_count))
         .route("/_fake/devices/set_latency", write(fake::set_latency))
         .fallback(route_not_found)
@@ -105,18 +132,32 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn route_not_found(req: Request) -> ApiError {
-    ApiError::not_found("not_found", format!("Route {} {} does not exist", req.method(), req.uri().path()))
+    ApiError::not_found(
+        "not_found",
+        format!("Route {} {} does not exist", req.method(), req.uri().path()),
+    )
 }
 
 /// `GET /health`: 200 when the database answers, 503 in the envelope when not.
 async fn health(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
-        Ok(_) => (StatusCode::OK, Json(json!({ "ok": true, "status": "healthy" }))).into_response(),
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (
+            StatusCode::OK,
+            Json(json!({ "ok": true, "status": "healthy" })),
+        )
+            .into_response(),
         Err(_) => ApiError::Unavailable.into_response(),
     }
 }
 
-async fn workspaces_get(State(state): State<AppState>, ws: Workspace, _p: params::Params) -> ApiResult<Json<Value>> {
+async fn workspaces_get(
+    State(state): State<AppState>,
+    ws: Workspace,
+    _p: params::Params,
+) -> ApiResult<Json<Value>> {
     let workspace = crate::service::sandbox::workspace_json(&state, &ws).await?;
     ok(json!({ "workspace": workspace }))
 }

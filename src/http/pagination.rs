@@ -16,9 +16,12 @@ pub fn cursor(params: &Params) -> ApiResult<Option<After>> {
     let Some(raw) = params.string("page_cursor")? else {
         return Ok(None);
     };
-    decode(&raw)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("page_cursor", "page_cursor is not a cursor this server issued"))
+    decode(&raw).map(Some).ok_or_else(|| {
+        ApiError::invalid(
+            "page_cursor",
+            "page_cursor is not a cursor this server issued",
+        )
+    })
 }
 
 fn decode(raw: &str) -> Option<After> {
@@ -32,7 +35,11 @@ fn decode(raw: &str) -> Option<After> {
 }
 
 fn encode(after: After) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", after.created_at.timestamp_micros(), after.id))
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}:{}",
+        after.created_at.timestamp_micros(),
+        after.id
+    ))
 }
 
 /// Seam's `pagination` object; `next_page_url` repeats the request's query with the cursor.

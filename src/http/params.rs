@@ -124,7 +124,10 @@ impl Params {
     /// A single scalar value; repeated query keys are refused.
     fn scalar(&self, name: &str) -> ApiResult<Option<&Value>> {
         match self.raw(name) {
-            Some(Value::Array(_)) => Err(ApiError::invalid(name, format!("{name} must be a single value, not a list"))),
+            Some(Value::Array(_)) => Err(ApiError::invalid(
+                name,
+                format!("{name} must be a single value, not a list"),
+            )),
             other => Ok(other),
         }
     }
@@ -197,10 +200,15 @@ impl Params {
                 .map_err(|_| {
                     ApiError::invalid(
                         name,
-                        format!("{name} must be an RFC 3339 timestamp such as 2025-01-22T12:00:00Z"),
+                        format!(
+                            "{name} must be an RFC 3339 timestamp such as 2025-01-22T12:00:00Z"
+                        ),
                     )
                 }),
-            Some(_) => Err(ApiError::invalid(name, format!("{name} must be an RFC 3339 timestamp string"))),
+            Some(_) => Err(ApiError::invalid(
+                name,
+                format!("{name} must be an RFC 3339 timestamp string"),
+            )),
         }
     }
 
@@ -214,13 +222,19 @@ impl Params {
             Some(v) => vec![v],
         };
         if items.len() > 1000 {
-            return Err(ApiError::invalid(name, format!("{name} may hold at most 1000 items")));
+            return Err(ApiError::invalid(
+                name,
+                format!("{name} may hold at most 1000 items"),
+            ));
         }
         items
             .into_iter()
             .map(|v| match v {
                 Value::String(s) if s.chars().count() <= MAX_TEXT_CHARS => Ok(s.clone()),
-                _ => Err(ApiError::invalid(name, format!("{name} must be a list of strings"))),
+                _ => Err(ApiError::invalid(
+                    name,
+                    format!("{name} must be a list of strings"),
+                )),
             })
             .collect::<ApiResult<Vec<_>>>()
             .map(Some)
@@ -234,7 +248,8 @@ impl Params {
         items
             .iter()
             .map(|s| {
-                Uuid::parse_str(s).map_err(|_| ApiError::invalid(name, format!("{name} must be a list of UUIDs")))
+                Uuid::parse_str(s)
+                    .map_err(|_| ApiError::invalid(name, format!("{name} must be a list of UUIDs")))
             })
             .collect::<ApiResult<Vec<_>>>()
             .map(Some)
@@ -258,7 +273,10 @@ fn parse_uuid(name: &str, value: &Value) -> ApiResult<Uuid> {
     match value {
         Value::String(s) => Uuid::parse_str(s.trim())
             .map_err(|_| ApiError::invalid(name, format!("{name} must be a UUID"))),
-        _ => Err(ApiError::invalid(name, format!("{name} must be a UUID string"))),
+        _ => Err(ApiError::invalid(
+            name,
+            format!("{name} must be a UUID string"),
+        )),
     }
 }
 

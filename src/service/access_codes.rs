@@ -10,6 +10,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{devices, events};
+use crate::config::Behaviour;
 use crate::db;
 use crate::domain::access_code::{status, AccessCodeRow};
 use crate::domain::action_attempt::{action_type, ActionAttemptRow};
@@ -46,7 +47,10 @@ pub struct CodeChange {
 }
 
 fn not_found(id: Uuid) -> ApiError {
-    ApiError::not_found("access_code_not_found", format!("Access code {id} not found"))
+    ApiError::not_found(
+        "access_code_not_found",
+        format!("Access code {id} not found"),
+    )
 }
 
 /// Checks the device can hold managed codes.
@@ -54,20 +58,31 @@ fn check_device_holds_codes(device: &DeviceRow) -> ApiResult<()> {
     if !device.is_managed {
         return Err(ApiError::bad_request(
             "device_not_managed",
-            format!("Device {} is unmanaged; manage it again before creating codes on it", device.device_id),
+            format!(
+                "Device {} is unmanaged; manage it again before creating codes on it",
+                device.device_id
+            ),
         ));
     }
     if !device.holds_access_codes() {
         return Err(ApiError::bad_request(
             "device_does_not_support_access_codes",
-            format!("Device {} ({}) cannot hold access codes", device.device_id, device.device_type),
+            format!(
+                "Device {} ({}) cannot hold access codes",
+                device.device_id, device.device_type
+            ),
         ));
     }
     Ok(())
 }
 
 /// Checks a code value: digits only, a length the device supports, unique on the device.
-async fn check_code(conn: &mut PgConnection, device: &DeviceRow, code: &str, except: Option<Uuid>) -> ApiResult<()> {
+async fn check_code(
+    conn: &mut PgConnection,
+    device: &DeviceRow,
+    code: &str,
+    except: Option<Uuid>,
+) -> ApiResult<()> {
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid("code", "code must contain digits only"));
     }
@@ -77,33 +92,64 @@ async fn check_code(conn: &mut PgConnection, device: &DeviceRow, code: &str, exc
             "code",
             format!(
                 "code must be {} digits long on this device",
-                device.supported_code_lengths.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                device
+                    .supported_code_lengths
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     if db::access_codes::code_taken(conn, device.device_id, code, except).await? {
         return Err(ApiError::bad_request(
             "duplicate_access_code",
-            format!("Code {code} is already in use on device {}", device.device_id),
+            format!(
+                "Code {code} is already in use on device {}",
+                device.device_id
+            ),
         ));
     }
     Ok(())
 }
 
 /// Checks a time window: both ends or neither, `ends_at` after `starts_at` and in the future.
-fn check_window(starts_at: Option<DateTime<Utc>>, ends_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> ApiResult<()> {
+fn check_window(
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     match (starts_at, ends_at) {
         (None, None) => Ok(()),
-        (Some(_), None) => Err(ApiError::invalid("ends_at", "ends_at is required when starts_at is given")),
-        (None, Some(_)) => Err(ApiError::invalid("starts_at", "starts_at is required when ends_at is given")),
-        (Some(s), Some(e)) if e <= s => Err(ApiError::invalid("ends_at", "ends_at must be later than starts_at")),
-        (Some(_), Some(e)) if e <= now => Err(ApiError::invalid("ends_at", "ends_at must be in the future")),
+        (Some(_), None) => Err(ApiError::invalid(
+            "ends_at",
+            "ends_at is required when starts_at is given",
+        )),
+        (None, Some(_)) => Err(ApiError::invalid(
+            "starts_at",
+            "starts_at is required when ends_at is given",
+        )),
+        (Some(s), Some(e)) if e <= s => Err(ApiError::invalid(
+            "ends_at",
+            "ends_at must be later than starts_at",
+        )),
+        (Some(_), Some(e)) if e <= now => Err(ApiError::invalid(
+            "ends_at",
+            "ends_at must be in the future",
+        )),
         _ => Ok(()),
     }
 }
 
-/// Turns the device's pool on for `use_backup_access_code_pool: true`.
-fn activate_pool(device: &mut DeviceRow, is_time_bound: bool) -> ApiResult<()> {
+/// Turns the device's pool on for `use_backup_access_code_pool: true`; a new pool starts
+/// empty (and says so) until the worker has programmed its backups.
+async fn activate_pool(
+    conn: &mut PgConnection,
+    device: &mut DeviceRow,
+    is_time_bound: bool,
+    behaviour: &Behaviour,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     if !is_time_bound {
         return Err(ApiError::invalid(
             "use_backup_access_code_pool",
@@ -113,7 +159,11 @@ fn activate_pool(device: &mut DeviceRow, is_time_bound: bool) -> ApiResult<()> {
     if !device.supports_backup_access_code_pool {
         return Err(devices::pool_unsupported(device));
     }
-    device.backup_access_code_pool_enabled = true;
+    if !device.backup_access_code_pool_enabled {
+        device.backup_access_code_pool_enabled = true;
+        let codes = db::access_codes::all_on_device(conn, device.device_id).await?;
+        devices::refresh_conditions(device, &codes, behaviour, now);
+    }
     Ok(())
 }
 
@@ -140,7 +190,11 @@ fn generated_length(device: &DeviceRow, preferred: Option<i64>) -> Option<i32> {
         .or_else(|| lengths.iter().copied().min())
 }
 
-async fn generate(conn: &mut PgConnection, device: &DeviceRow, preferred: Option<i64>) -> ApiResult<String> {
+async fn generate(
+    conn: &mut PgConnection,
+    device: &DeviceRow,
+    preferred: Option<i64>,
+) -> ApiResult<String> {
     let length = generated_length(device, preferred).ok_or_else(|| {
         ApiError::bad_request(
             "device_does_not_support_access_codes",
@@ -149,7 +203,10 @@ async fn generate(conn: &mut PgConnection, device: &DeviceRow, preferred: Option
     })?;
     let taken = db::access_codes::codes_on_device(conn, device.device_id).await?;
     fresh_code(&taken, length).ok_or_else(|| {
-        ApiError::bad_request("no_code_available", format!("Every {length}-digit code is taken on this device"))
+        ApiError::bad_request(
+            "no_code_available",
+            format!("Every {length}-digit code is taken on this device"),
+        )
     })
 }
 
@@ -159,20 +216,33 @@ pub async fn generate_code(state: &AppState, ws: &Workspace, device_id: Uuid) ->
     let device = db::devices::get(&mut conn, ws.workspace_id, device_id)
         .await?
         .filter(|d| d.is_managed)
-        .ok_or_else(|| ApiError::not_found("device_not_found", format!("Device {device_id} not found")))?;
+        .ok_or_else(|| {
+            ApiError::not_found("device_not_found", format!("Device {device_id} not found"))
+        })?;
     check_device_holds_codes(&device)?;
     generate(&mut conn, &device, None).await
 }
 
 /// `access_codes/create`.
-pub async fn create(state: &AppState, ws: &Workspace, input: NewCode) -> ApiResult<(AccessCodeRow, ActionAttemptRow)> {
+pub async fn create(
+    state: &AppState,
+    ws: &Workspace,
+    input: NewCode,
+) -> ApiResult<(AccessCodeRow, ActionAttemptRow)> {
     let now = state.clock.now();
     check_window(input.starts_at, input.ends_at, now)?;
     let mut tx = state.pool.begin().await?;
     let mut device = devices::lock_or_404(&mut tx, ws, input.device_id).await?;
     check_device_holds_codes(&device)?;
     if input.use_backup_access_code_pool {
-        activate_pool(&mut device, input.ends_at.is_some())?;
+        activate_pool(
+            &mut tx,
+            &mut device,
+            input.ends_at.is_some(),
+            &state.behaviour,
+            now,
+        )
+        .await?;
     }
     let code = match input.code {
         Some(code) => {
@@ -181,7 +251,14 @@ pub async fn create(state: &AppState, ws: &Workspace, input: NewCode) -> ApiResu
         }
         None => generate(&mut tx, &device, input.preferred_code_length).await?,
     };
-    let attempt = db::action_attempts::insert(&mut tx, ws.workspace_id, action_type::CREATE_ACCESS_CODE, "pending", now).await?;
+    let attempt = db::action_attempts::insert(
+        &mut tx,
+        ws.workspace_id,
+        action_type::CREATE_ACCESS_CODE,
+        "pending",
+        now,
+    )
+    .await?;
     let mut row = db::access_codes::new_row(ws.workspace_id, device.device_id, code, now);
     row.name = input.name;
     row.starts_at = input.starts_at;
@@ -214,8 +291,14 @@ fn initial_status(row: &AccessCodeRow, now: DateTime<Utc>) -> &'static str {
 }
 
 /// Locks the device of a code and returns both, or 404.
-async fn lock_code(conn: &mut PgConnection, ws: &Workspace, id: Uuid) -> ApiResult<(DeviceRow, AccessCodeRow)> {
-    let device_id = db::access_codes::device_of(conn, ws.workspace_id, id).await?.ok_or_else(|| not_found(id))?;
+async fn lock_code(
+    conn: &mut PgConnection,
+    ws: &Workspace,
+    id: Uuid,
+) -> ApiResult<(DeviceRow, AccessCodeRow)> {
+    let device_id = db::access_codes::device_of(conn, ws.workspace_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let device = devices::lock_or_404(conn, ws, device_id).await?;
     let code = db::access_codes::get(conn, ws.workspace_id, id)
         .await?
@@ -225,7 +308,12 @@ async fn lock_code(conn: &mut PgConnection, ws: &Workspace, id: Uuid) -> ApiResu
 }
 
 /// `access_codes/update`.
-pub async fn update(state: &AppState, ws: &Workspace, id: Uuid, change: CodeChange) -> ApiResult<ActionAttemptRow> {
+pub async fn update(
+    state: &AppState,
+    ws: &Workspace,
+    id: Uuid,
+    change: CodeChange,
+) -> ApiResult<ActionAttemptRow> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let (mut device, mut code) = lock_code(&mut tx, ws, id).await?;
@@ -236,7 +324,10 @@ pub async fn update(state: &AppState, ws: &Workspace, id: Uuid, change: CodeChan
         ));
     }
     if code.status == status::REMOVING {
-        return Err(ApiError::bad_request("access_code_being_removed", format!("Access code {id} is being removed")));
+        return Err(ApiError::bad_request(
+            "access_code_being_removed",
+            format!("Access code {id} is being removed"),
+        ));
     }
     let before = code.clone();
     if let Some(name) = change.name {
@@ -248,7 +339,10 @@ pub async fn update(state: &AppState, ws: &Workspace, id: Uuid, change: CodeChan
     }
     if change.make_ongoing {
         if change.starts_at.is_some() || change.ends_at.is_some() {
-            return Err(ApiError::invalid("type", "an ongoing code cannot have starts_at or ends_at"));
+            return Err(ApiError::invalid(
+                "type",
+                "an ongoing code cannot have starts_at or ends_at",
+            ));
         }
         code.starts_at = None;
         code.ends_at = None;
@@ -263,34 +357,72 @@ pub async fn update(state: &AppState, ws: &Workspace, id: Uuid, change: CodeChan
         code.is_external_modification_allowed = flag;
     }
     if change.use_backup_access_code_pool == Some(true) {
-        activate_pool(&mut device, code.ends_at.is_some())?;
+        activate_pool(
+            &mut tx,
+            &mut device,
+            code.ends_at.is_some(),
+            &state.behaviour,
+            now,
+        )
+        .await?;
     }
-    let attempt = db::action_attempts::insert(&mut tx, ws.workspace_id, action_type::UPDATE_ACCESS_CODE, "pending", now).await?;
-    let reprogram = code.code != before.code || code.starts_at != before.starts_at || code.ends_at != before.ends_at;
+    let attempt = db::action_attempts::insert(
+        &mut tx,
+        ws.workspace_id,
+        action_type::UPDATE_ACCESS_CODE,
+        "pending",
+        now,
+    )
+    .await?;
+    let reprogram = code.code != before.code
+        || code.starts_at != before.starts_at
+        || code.ends_at != before.ends_at;
     if reprogram {
         if let Some(previous) = code.pending_action_attempt_id {
             // The earlier request was accepted; its programming is now this update's.
-            db::action_attempts::resolve(&mut tx, previous, Ok(json!({ "access_code": before.to_json() })), now).await?;
+            db::action_attempts::resolve(
+                &mut tx,
+                previous,
+                Ok(json!({ "access_code": before.to_json() })),
+                now,
+            )
+            .await?;
         }
         code.needs_programming_since = Some(now);
         code.status = initial_status(&code, now).into();
         code.pending_action_attempt_id = Some(attempt.action_attempt_id);
     } else {
-        db::action_attempts::resolve(&mut tx, attempt.action_attempt_id, Ok(json!({ "access_code": code.to_json() })), now).await?;
+        db::action_attempts::resolve(
+            &mut tx,
+            attempt.action_attempt_id,
+            Ok(json!({ "access_code": code.to_json() })),
+            now,
+        )
+        .await?;
     }
     db::access_codes::save(&mut tx, &code).await?;
     follow_original(&mut tx, &code).await?;
     db::devices::save(&mut tx, &device).await?;
-    db::events::insert(&mut tx, event_type::ACCESS_CODE_CHANGED, events::for_code(&device, id), now).await?;
+    db::events::insert(
+        &mut tx,
+        event_type::ACCESS_CODE_CHANGED,
+        events::for_code(&device, id),
+        now,
+    )
+    .await?;
     db::jobs::enqueue(&mut tx, device.device_id, now).await?;
-    let attempt = db::action_attempts::get(&mut tx, ws.workspace_id, attempt.action_attempt_id).await?.unwrap_or(attempt);
+    let attempt = db::action_attempts::get(&mut tx, ws.workspace_id, attempt.action_attempt_id)
+        .await?
+        .unwrap_or(attempt);
     tx.commit().await?;
     Ok(attempt)
 }
 
 /// Keeps a pulled backup's `ends_at` equal to its original's.
 async fn follow_original(conn: &mut PgConnection, original: &AccessCodeRow) -> ApiResult<()> {
-    let (Some(backup_id), Some(ends_at)) = (original.pulled_backup_access_code_id, original.ends_at) else {
+    let (Some(backup_id), Some(ends_at)) =
+        (original.pulled_backup_access_code_id, original.ends_at)
+    else {
         return Ok(());
     };
     if let Some(mut backup) = db::access_codes::get(conn, original.workspace_id, backup_id).await? {
@@ -308,7 +440,14 @@ pub async fn delete(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<Act
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let (device, mut code) = lock_code(&mut tx, ws, id).await?;
-    let attempt = db::action_attempts::insert(&mut tx, ws.workspace_id, action_type::DELETE_ACCESS_CODE, "pending", now).await?;
+    let attempt = db::action_attempts::insert(
+        &mut tx,
+        ws.workspace_id,
+        action_type::DELETE_ACCESS_CODE,
+        "pending",
+        now,
+    )
+    .await?;
     if let Some(previous) = code.pending_action_attempt_id {
         db::action_attempts::resolve(&mut tx, previous, Err(superseded()), now).await?;
     }
@@ -317,7 +456,8 @@ pub async fn delete(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<Act
     code.pending_action_attempt_id = Some(attempt.action_attempt_id);
     db::access_codes::save(&mut tx, &code).await?;
     if let Some(backup_id) = code.pulled_backup_access_code_id {
-        if let Some(mut backup) = db::access_codes::get(&mut tx, ws.workspace_id, backup_id).await? {
+        if let Some(mut backup) = db::access_codes::get(&mut tx, ws.workspace_id, backup_id).await?
+        {
             backup.status = status::REMOVING.into();
             backup.needs_programming_since = Some(now);
             db::access_codes::save(&mut tx, &backup).await?;
@@ -333,8 +473,14 @@ fn superseded() -> serde_json::Value {
 }
 
 /// A code of the workspace as stored now.
-pub async fn read_back(conn: &mut PgConnection, ws: &Workspace, id: Uuid) -> ApiResult<AccessCodeRow> {
-    db::access_codes::get(conn, ws.workspace_id, id).await?.ok_or_else(|| not_found(id))
+pub async fn read_back(
+    conn: &mut PgConnection,
+    ws: &Workspace,
+    id: Uuid,
+) -> ApiResult<AccessCodeRow> {
+    db::access_codes::get(conn, ws.workspace_id, id)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
 #[cfg(test)]

@@ -37,11 +37,17 @@ impl PoolStats {
         let ready = codes.iter().filter(|c| is_ready_backup(c)).count() as i64;
         let active_pulled = codes
             .iter()
-            .filter(|c| c.is_backup && c.backup_for_access_code_id.is_some() && c.status != status::REMOVING)
+            .filter(|c| {
+                c.is_backup && c.backup_for_access_code_id.is_some() && c.status != status::REMOVING
+            })
             .count() as i64;
         PoolStats {
             enabled,
-            target: if enabled { behaviour.backup_pool_size } else { 0 },
+            target: if enabled {
+                behaviour.backup_pool_size
+            } else {
+                0
+            },
             ready,
             active_pulled,
         }
@@ -54,11 +60,18 @@ pub fn is_ready_backup(c: &AccessCodeRow) -> bool {
 }
 
 fn code_not_found(id: Uuid) -> ApiError {
-    ApiError::not_found("access_code_not_found", format!("Access code {id} not found"))
+    ApiError::not_found(
+        "access_code_not_found",
+        format!("Access code {id} not found"),
+    )
 }
 
 /// `access_codes/pull_backup_access_code`: the original's backup, pulling one if needed.
-pub async fn pull(state: &AppState, ws: &Workspace, access_code_id: Uuid) -> ApiResult<AccessCodeRow> {
+pub async fn pull(
+    state: &AppState,
+    ws: &Workspace,
+    access_code_id: Uuid,
+) -> ApiResult<AccessCodeRow> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let device_id = db::access_codes::device_of(&mut tx, ws.workspace_id, access_code_id)
@@ -72,7 +85,10 @@ pub async fn pull(state: &AppState, ws: &Workspace, access_code_id: Uuid) -> Api
         .cloned()
         .ok_or_else(|| code_not_found(access_code_id))?;
     check_pullable(&device, &original)?;
-    if let Some(existing) = codes.iter().find(|c| c.backup_for_access_code_id == Some(access_code_id)) {
+    if let Some(existing) = codes
+        .iter()
+        .find(|c| c.backup_for_access_code_id == Some(access_code_id))
+    {
         let id = existing.access_code_id;
         let backup = read_back(&mut tx, ws, id).await?;
         tx.commit().await?;
@@ -100,12 +116,18 @@ pub async fn pull(state: &AppState, ws: &Workspace, access_code_id: Uuid) -> Api
         &mut warnings,
         Kind::CodeWarning,
         &["using_backup_access_code"],
-        &[("using_backup_access_code", format!("A backup access code ({backup_id}) was pulled for this code"))],
+        &[(
+            "using_backup_access_code",
+            format!("A backup access code ({backup_id}) was pulled for this code"),
+        )],
         now,
     );
     original.warnings = serde_json::Value::Array(warnings);
     db::access_codes::save(&mut tx, &original).await?;
-    if let Some(slot) = codes.iter_mut().find(|c| c.access_code_id == access_code_id) {
+    if let Some(slot) = codes
+        .iter_mut()
+        .find(|c| c.access_code_id == access_code_id)
+    {
         *slot = original;
     }
 
@@ -114,7 +136,11 @@ pub async fn pull(state: &AppState, ws: &Workspace, access_code_id: Uuid) -> Api
     db::events::insert(
         &mut tx,
         event_type::ACCESS_CODE_BACKUP_PULLED,
-        events::for_code_with(&device, access_code_id, json!({ "backup_access_code_id": backup_id })),
+        events::for_code_with(
+            &device,
+            access_code_id,
+            json!({ "backup_access_code_id": backup_id }),
+        ),
         now,
     )
     .await?;
@@ -138,7 +164,9 @@ fn check_pullable(device: &DeviceRow, original: &AccessCodeRow) -> ApiResult<()>
     if original.ends_at.is_none() {
         return Err(ApiError::bad_request(
             "access_code_not_time_bound",
-            format!("Access code {id} is ongoing; backup codes can only be pulled for time-bound codes"),
+            format!(
+                "Access code {id} is ongoing; backup codes can only be pulled for time-bound codes"
+            ),
         ));
     }
     if original.status == status::REMOVING {
@@ -159,7 +187,11 @@ fn check_pullable(device: &DeviceRow, original: &AccessCodeRow) -> ApiResult<()>
     Ok(())
 }
 
-async fn read_back(conn: &mut sqlx::PgConnection, ws: &Workspace, id: Uuid) -> ApiResult<AccessCodeRow> {
+async fn read_back(
+    conn: &mut sqlx::PgConnection,
+    ws: &Workspace,
+    id: Uuid,
+) -> ApiResult<AccessCodeRow> {
     db::access_codes::get(conn, ws.workspace_id, id)
         .await?
         .ok_or_else(|| code_not_found(id))

@@ -18,17 +18,32 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Workspace};
 
 /// Device errors this module owns.
-const ERROR_FAMILY: &[&str] = &["device_disconnected", "device_removed", "empty_backup_access_code_pool"];
+const ERROR_FAMILY: &[&str] = &[
+    "device_disconnected",
+    "device_removed",
+    "empty_backup_access_code_pool",
+];
 /// Device warnings this module owns.
-const WARNING_FAMILY: &[&str] = &["partial_backup_access_code_pool", "many_active_backup_codes"];
+const WARNING_FAMILY: &[&str] = &[
+    "partial_backup_access_code_pool",
+    "many_active_backup_codes",
+];
 
 /// Recomputes a device's errors and warnings from its state and its codes, keeping the
 /// `created_at` of every condition that still holds.
-pub fn refresh_conditions(device: &mut DeviceRow, codes: &[AccessCodeRow], behaviour: &Behaviour, now: DateTime<Utc>) {
+pub fn refresh_conditions(
+    device: &mut DeviceRow,
+    codes: &[AccessCodeRow],
+    behaviour: &Behaviour,
+    now: DateTime<Utc>,
+) {
     let pool = PoolStats::of(device, codes, behaviour);
     let mut errors: Vec<(&str, String)> = Vec::new();
     if device.removed {
-        errors.push(("device_removed", "Device was removed from its account".into()));
+        errors.push((
+            "device_removed",
+            "Device was removed from its account".into(),
+        ));
     } else if !device.online {
         errors.push(("device_disconnected", "Device is offline".into()));
     }
@@ -39,7 +54,11 @@ pub fn refresh_conditions(device: &mut DeviceRow, codes: &[AccessCodeRow], behav
         ));
     }
     let mut warnings: Vec<(&str, String)> = Vec::new();
-    if pool.enabled && pool.ready > 0 && pool.ready < pool.target && device.pool_refill_failure.is_some() {
+    if pool.enabled
+        && pool.ready > 0
+        && pool.ready < pool.target
+        && device.pool_refill_failure.is_some()
+    {
         warnings.push((
             "partial_backup_access_code_pool",
             format!(
@@ -53,14 +72,23 @@ pub fn refresh_conditions(device: &mut DeviceRow, codes: &[AccessCodeRow], behav
     if pool.active_pulled >= behaviour.many_active_backup_codes {
         warnings.push((
             "many_active_backup_codes",
-            format!("{} backup codes pulled from this device are still active", pool.active_pulled),
+            format!(
+                "{} backup codes pulled from this device are still active",
+                pool.active_pulled
+            ),
         ));
     }
     let mut list = as_list(&device.errors);
     conditions::sync(&mut list, Kind::DeviceError, ERROR_FAMILY, &errors, now);
     device.errors = Value::Array(list);
     let mut list = as_list(&device.warnings);
-    conditions::sync(&mut list, Kind::DeviceWarning, WARNING_FAMILY, &warnings, now);
+    conditions::sync(
+        &mut list,
+        Kind::DeviceWarning,
+        WARNING_FAMILY,
+        &warnings,
+        now,
+    );
     device.warnings = Value::Array(list);
 }
 
@@ -74,14 +102,23 @@ fn not_found(device_id: impl std::fmt::Display) -> ApiError {
 }
 
 /// Locks a device of the caller's workspace or answers 404.
-pub async fn lock_or_404(conn: &mut PgConnection, ws: &Workspace, device_id: Uuid) -> ApiResult<DeviceRow> {
+pub async fn lock_or_404(
+    conn: &mut PgConnection,
+    ws: &Workspace,
+    device_id: Uuid,
+) -> ApiResult<DeviceRow> {
     db::devices::lock(conn, ws.workspace_id, device_id)
         .await?
         .ok_or_else(|| not_found(device_id))
 }
 
 /// A device by id, managed (`devices/get`) or unmanaged (`devices/unmanaged/get`).
-pub async fn get(state: &AppState, ws: &Workspace, device_id: Uuid, managed: bool) -> ApiResult<DeviceRow> {
+pub async fn get(
+    state: &AppState,
+    ws: &Workspace,
+    device_id: Uuid,
+    managed: bool,
+) -> ApiResult<DeviceRow> {
     let mut conn = state.pool.acquire().await?;
     match db::devices::get(&mut conn, ws.workspace_id, device_id).await? {
         Some(d) if d.is_managed == managed => Ok(d),
@@ -90,7 +127,12 @@ pub async fn get(state: &AppState, ws: &Workspace, device_id: Uuid, managed: boo
 }
 
 /// A device by its name (`devices/get {name}`).
-pub async fn get_by_name(state: &AppState, ws: &Workspace, name: &str, managed: bool) -> ApiResult<DeviceRow> {
+pub async fn get_by_name(
+    state: &AppState,
+    ws: &Workspace,
+    name: &str,
+    managed: bool,
+) -> ApiResult<DeviceRow> {
     let mut conn = state.pool.acquire().await?;
     let filter = db::devices::DeviceFilter {
         is_managed: managed,
@@ -99,7 +141,9 @@ pub async fn get_by_name(state: &AppState, ws: &Workspace, name: &str, managed: 
     let all = db::devices::list(&mut conn, ws.workspace_id, &filter, None, 10_000).await?;
     all.into_iter()
         .find(|d| d.nickname.as_deref().unwrap_or(&d.name) == name || d.name == name)
-        .ok_or_else(|| ApiError::not_found("device_not_found", format!("No device is named {name:?}")))
+        .ok_or_else(|| {
+            ApiError::not_found("device_not_found", format!("No device is named {name:?}"))
+        })
 }
 
 /// What `devices/update` may change.
@@ -113,7 +157,13 @@ pub struct DeviceUpdate {
 }
 
 /// `devices/update` and `devices/unmanaged/update`.
-pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_route: bool, u: DeviceUpdate) -> ApiResult<()> {
+pub async fn update(
+    state: &AppState,
+    ws: &Workspace,
+    device_id: Uuid,
+    managed_route: bool,
+    u: DeviceUpdate,
+) -> ApiResult<()> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let mut device = lock_or_404(&mut tx, ws, device_id).await?;
@@ -123,7 +173,9 @@ pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_r
         } else {
             ApiError::bad_request(
                 "device_not_managed",
-                format!("Device {device_id} is unmanaged; use /devices/unmanaged/update to change it"),
+                format!(
+                    "Device {device_id} is unmanaged; use /devices/unmanaged/update to change it"
+                ),
             )
         });
     }
@@ -131,7 +183,11 @@ pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_r
         device.nickname = name;
     }
     if let Some(meta) = u.custom_metadata {
-        let mut merged = device.custom_metadata.as_object().cloned().unwrap_or_default();
+        let mut merged = device
+            .custom_metadata
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for (k, v) in meta {
             if v.is_null() {
                 merged.remove(&k);
@@ -140,7 +196,10 @@ pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_r
             }
         }
         if merged.len() > 50 {
-            return Err(ApiError::invalid("custom_metadata", "custom_metadata may hold at most 50 keys"));
+            return Err(ApiError::invalid(
+                "custom_metadata",
+                "custom_metadata may hold at most 50 keys",
+            ));
         }
         device.custom_metadata = Value::Object(merged);
     }
@@ -159,7 +218,13 @@ pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_r
         Some(true) if !device.is_managed => {
             device.is_managed = true;
             device.backup_access_code_pool_enabled = false;
-            db::events::insert(&mut tx, event_type::DEVICE_CONVERTED_TO_MANAGED, events::for_device(&device), now).await?;
+            db::events::insert(
+                &mut tx,
+                event_type::DEVICE_CONVERTED_TO_MANAGED,
+                events::for_device(&device),
+                now,
+            )
+            .await?;
         }
         _ => {}
     }
@@ -174,13 +239,21 @@ pub async fn update(state: &AppState, ws: &Workspace, device_id: Uuid, managed_r
 pub fn pool_unsupported(device: &DeviceRow) -> ApiError {
     ApiError::bad_request(
         "device_does_not_support_backup_access_code_pool",
-        format!("Device {} does not support a backup access code pool", device.device_id),
+        format!(
+            "Device {} does not support a backup access code pool",
+            device.device_id
+        ),
     )
 }
 
 /// Unmanaging: the pool goes off, every backup is removed from the lock, the other codes
 /// become unmanaged codes of the lock.
-async fn unmanage(conn: &mut PgConnection, device: &mut DeviceRow, codes: &mut [AccessCodeRow], now: DateTime<Utc>) -> ApiResult<()> {
+async fn unmanage(
+    conn: &mut PgConnection,
+    device: &mut DeviceRow,
+    codes: &mut [AccessCodeRow],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     device.is_managed = false;
     device.backup_access_code_pool_enabled = false;
     device.pool_refill_failure = None;
@@ -192,7 +265,12 @@ async fn unmanage(conn: &mut PgConnection, device: &mut DeviceRow, codes: &mut [
             code.is_managed = false;
             code.needs_programming_since = None;
             code.programming_failure = None;
-            code.status = if code.is_on_lock { status::SET } else { status::UNSET }.into();
+            code.status = if code.is_on_lock {
+                status::SET
+            } else {
+                status::UNSET
+            }
+            .into();
             code.errors = Value::Array(vec![]);
             code.warnings = Value::Array(vec![]);
         } else {
@@ -200,7 +278,13 @@ async fn unmanage(conn: &mut PgConnection, device: &mut DeviceRow, codes: &mut [
         }
         db::access_codes::save(conn, code).await?;
     }
-    db::events::insert(conn, event_type::DEVICE_CONVERTED_TO_UNMANAGED, events::for_device(device), now).await?;
+    db::events::insert(
+        conn,
+        event_type::DEVICE_CONVERTED_TO_UNMANAGED,
+        events::for_device(device),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -213,7 +297,12 @@ pub enum Simulation {
 }
 
 /// `devices/simulate/connect|disconnect|remove`.
-pub async fn simulate(state: &AppState, ws: &Workspace, device_id: Uuid, sim: Simulation) -> ApiResult<()> {
+pub async fn simulate(
+    state: &AppState,
+    ws: &Workspace,
+    device_id: Uuid,
+    sim: Simulation,
+) -> ApiResult<()> {
     require_sandbox(ws)?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
@@ -255,7 +344,12 @@ pub enum Injection {
 }
 
 /// Applies an injection and wakes the device's reconciler.
-pub async fn inject(state: &AppState, ws: &Workspace, device_id: Uuid, injection: Injection) -> ApiResult<DeviceRow> {
+pub async fn inject(
+    state: &AppState,
+    ws: &Workspace,
+    device_id: Uuid,
+    injection: Injection,
+) -> ApiResult<DeviceRow> {
     require_sandbox(ws)?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;

@@ -34,12 +34,22 @@ fn page<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> (DateTime<Utc>, Uui
 }
 
 /// A code by id; `managed` picks `access_codes/get` or `access_codes/unmanaged/get`.
-pub async fn access_code(state: &AppState, ws: &Workspace, id: Uuid, managed: bool) -> ApiResult<AccessCodeRow> {
+pub async fn access_code(
+    state: &AppState,
+    ws: &Workspace,
+    id: Uuid,
+    managed: bool,
+) -> ApiResult<AccessCodeRow> {
     let mut conn = state.pool.acquire().await?;
     db::access_codes::get(&mut conn, ws.workspace_id, id)
         .await?
         .filter(|c| c.is_managed == managed)
-        .ok_or_else(|| ApiError::not_found("access_code_not_found", format!("Access code {id} not found")))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "access_code_not_found",
+                format!("Access code {id} not found"),
+            )
+        })
 }
 
 /// A page of listed codes. A `device_id` filter must name a device of the workspace.
@@ -52,8 +62,14 @@ pub async fn access_codes(
 ) -> ApiResult<Page<AccessCodeRow>> {
     let mut conn = state.pool.acquire().await?;
     if let Some(device_id) = filter.device_id {
-        if db::devices::get(&mut conn, ws.workspace_id, device_id).await?.is_none() {
-            return Err(ApiError::not_found("device_not_found", format!("Device {device_id} not found")));
+        if db::devices::get(&mut conn, ws.workspace_id, device_id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::not_found(
+                "device_not_found",
+                format!("Device {device_id} not found"),
+            ));
         }
     }
     let rows = db::access_codes::list(&mut conn, ws.workspace_id, filter, after, limit + 1).await?;
@@ -74,11 +90,20 @@ pub async fn devices(
 }
 
 /// An action attempt by id.
-pub async fn action_attempt(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<ActionAttemptRow> {
+pub async fn action_attempt(
+    state: &AppState,
+    ws: &Workspace,
+    id: Uuid,
+) -> ApiResult<ActionAttemptRow> {
     let mut conn = state.pool.acquire().await?;
     db::action_attempts::get(&mut conn, ws.workspace_id, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("action_attempt_not_found", format!("Action attempt {id} not found")))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "action_attempt_not_found",
+                format!("Action attempt {id} not found"),
+            )
+        })
 }
 
 /// A page of action attempts.
@@ -95,7 +120,12 @@ pub async fn action_attempts(
 }
 
 /// Events matching a filter.
-pub async fn events(state: &AppState, ws: &Workspace, filter: &db::events::EventFilter, limit: i64) -> ApiResult<Vec<Value>> {
+pub async fn events(
+    state: &AppState,
+    ws: &Workspace,
+    filter: &db::events::EventFilter,
+    limit: i64,
+) -> ApiResult<Vec<Value>> {
     let mut conn = state.pool.acquire().await?;
     Ok(db::events::list(&mut conn, ws.workspace_id, filter, limit).await?)
 }

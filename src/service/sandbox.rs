@@ -31,14 +31,22 @@ pub fn check_key_format(key: &str) -> anyhow::Result<()> {
             "the sandbox API key must start with seam_ (but not seam_cst, seam_at or seam_pk) and be at least 10 characters"
         );
     }
-    if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         anyhow::bail!("the sandbox API key may contain only letters, digits, _ and -");
     }
     Ok(())
 }
 
 /// Creates a workspace with one fresh key; a sandbox is seeded with the virtual devices.
-pub async fn create_workspace(pool: &PgPool, name: &str, sandbox: bool, now: DateTime<Utc>) -> anyhow::Result<(WorkspaceRow, String)> {
+pub async fn create_workspace(
+    pool: &PgPool,
+    name: &str,
+    sandbox: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(WorkspaceRow, String)> {
     let mut tx = pool.begin().await?;
     let ws = WorkspaceRow {
         workspace_id: Uuid::new_v4(),
@@ -58,7 +66,11 @@ pub async fn create_workspace(pool: &PgPool, name: &str, sandbox: bool, now: Dat
 }
 
 /// Inserts every catalog device the workspace does not have yet.
-pub async fn seed_devices(conn: &mut PgConnection, workspace_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn seed_devices(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     for device in catalog::sandbox_devices(workspace_id, now) {
         db::devices::insert_if_missing(conn, &device).await?;
     }
@@ -75,10 +87,16 @@ pub struct StartupSandbox {
 
 /// Finds or creates the sandbox workspace and makes sure `configured_key` (if any) opens it.
 /// Without a configured key a new key is minted and printed; earlier keys keep working.
-pub async fn ensure_sandbox(pool: &PgPool, configured_key: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<StartupSandbox> {
+pub async fn ensure_sandbox(
+    pool: &PgPool,
+    configured_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<StartupSandbox> {
     let mut tx = pool.begin().await?;
     // One start-up at a time seeds, even with several instances on one database.
-    sqlx::query("SELECT pg_advisory_xact_lock(7241930051)").execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7241930051)")
+        .execute(&mut *tx)
+        .await?;
     let workspace = match db::workspaces::find_first_sandbox(&mut tx).await? {
         Some(ws) => ws,
         None => {
@@ -101,13 +119,16 @@ pub async fn ensure_sandbox(pool: &PgPool, configured_key: Option<&str>, now: Da
             if !db::workspaces::insert_api_key(&mut tx, workspace.workspace_id, &hash, now).await?
                 && !db::workspaces::key_belongs_to(&mut tx, workspace.workspace_id, &hash).await?
             {
-                anyhow::bail!("SEAM_EMULATOR_SANDBOX_API_KEY is already the key of another workspace");
+                anyhow::bail!(
+                    "SEAM_EMULATOR_SANDBOX_API_KEY is already the key of another workspace"
+                );
             }
             key.to_string()
         }
         None => {
             let key = generate_key();
-            db::workspaces::insert_api_key(&mut tx, workspace.workspace_id, &hash_key(&key), now).await?;
+            db::workspaces::insert_api_key(&mut tx, workspace.workspace_id, &hash_key(&key), now)
+                .await?;
             key
         }
     };

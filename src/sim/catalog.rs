@@ -23,11 +23,61 @@ struct Model {
 }
 
 const LOCKS: &[Model] = &[
-    Model { seed_name: "august_front_door", device_type: "august_lock", name: "FRONT DOOR", manufacturer: "august", manufacturer_display: "August", model: "Lock", code_lengths: &[4, 5, 6, 7, 8], slots: 20, metadata_key: "august_metadata" },
-    Model { seed_name: "yale_back_door", device_type: "yale_lock", name: "BACK DOOR", manufacturer: "yale", manufacturer_display: "Yale", model: "Assure Lock 2", code_lengths: &[4, 5, 6, 7, 8], slots: 20, metadata_key: "yale_metadata" },
-    Model { seed_name: "schlage_garage", device_type: "schlage_lock", name: "GARAGE", manufacturer: "schlage", manufacturer_display: "Schlage", model: "Encode Plus", code_lengths: &[4, 5, 6, 7, 8], slots: 30, metadata_key: "schlage_metadata" },
-    Model { seed_name: "lockly_side_door", device_type: "lockly_lock", name: "SIDE DOOR", manufacturer: "lockly", manufacturer_display: "Lockly", model: "Secure Pro", code_lengths: &[6, 7, 8], slots: 30, metadata_key: "lockly_metadata" },
-    Model { seed_name: "salto_office", device_type: "salto_lock", name: "OFFICE", manufacturer: "salto", manufacturer_display: "Salto", model: "XS4 One", code_lengths: &[4, 5, 6], slots: 20, metadata_key: "salto_metadata" },
+    Model {
+        seed_name: "august_front_door",
+        device_type: "august_lock",
+        name: "FRONT DOOR",
+        manufacturer: "august",
+        manufacturer_display: "August",
+        model: "Lock",
+        code_lengths: &[4, 5, 6, 7, 8],
+        slots: 20,
+        metadata_key: "august_metadata",
+    },
+    Model {
+        seed_name: "yale_back_door",
+        device_type: "yale_lock",
+        name: "BACK DOOR",
+        manufacturer: "yale",
+        manufacturer_display: "Yale",
+        model: "Assure Lock 2",
+        code_lengths: &[4, 5, 6, 7, 8],
+        slots: 20,
+        metadata_key: "yale_metadata",
+    },
+    Model {
+        seed_name: "schlage_garage",
+        device_type: "schlage_lock",
+        name: "GARAGE",
+        manufacturer: "schlage",
+        manufacturer_display: "Schlage",
+        model: "Encode Plus",
+        code_lengths: &[4, 5, 6, 7, 8],
+        slots: 30,
+        metadata_key: "schlage_metadata",
+    },
+    Model {
+        seed_name: "lockly_side_door",
+        device_type: "lockly_lock",
+        name: "SIDE DOOR",
+        manufacturer: "lockly",
+        manufacturer_display: "Lockly",
+        model: "Secure Pro",
+        code_lengths: &[6, 7, 8],
+        slots: 30,
+        metadata_key: "lockly_metadata",
+    },
+    Model {
+        seed_name: "salto_office",
+        device_type: "salto_lock",
+        name: "OFFICE",
+        manufacturer: "salto",
+        manufacturer_display: "Salto",
+        model: "XS4 One",
+        code_lengths: &[4, 5, 6],
+        slots: 20,
+        metadata_key: "salto_metadata",
+    },
 ];
 
 /// Brands whose locks cannot hold a backup pool (Seam's rule).
@@ -75,7 +125,11 @@ pub fn sandbox_devices(workspace_id: Uuid, now: DateTime<Utc>) -> Vec<NewDevice>
             }
         })
         .collect();
-    devices.push(thermostat(workspace_id, location, now + chrono::Duration::milliseconds(LOCKS.len() as i64)));
+    devices.push(thermostat(
+        workspace_id,
+        location,
+        now + chrono::Duration::milliseconds(LOCKS.len() as i64),
+    ));
     devices
 }
 

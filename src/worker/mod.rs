@@ -9,9 +9,9 @@ pub mod reconcile;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
+use std::sync::Arc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use std::sync::Arc;
 
 use crate::db;
 use crate::service::ms;
@@ -60,13 +60,18 @@ impl Worker {
                 let backoff = 500i64.saturating_mul(1 << job.attempts.clamp(0, 7));
                 tracing::warn!(device_id = %job.device_id, attempts = job.attempts, error = %err, "reconcile failed; retrying later");
                 let mut conn = self.state.pool.acquire().await?;
-                db::jobs::retry_later(&mut conn, job.job_id, self.state.clock.now() + ms(backoff)).await?;
+                db::jobs::retry_later(&mut conn, job.job_id, self.state.clock.now() + ms(backoff))
+                    .await?;
                 Ok(true)
             }
         }
     }
 
-    async fn reconcile_claimed(&self, tx: &mut sqlx::PgConnection, job: db::jobs::Job) -> anyhow::Result<()> {
+    async fn reconcile_claimed(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        job: db::jobs::Job,
+    ) -> anyhow::Result<()> {
         // The clock is read again after the simulated latency: the lock answers now.
         let now = self.state.clock.now();
         let next = match db::devices::lock_any_workspace(tx, job.device_id).await? {
@@ -119,7 +124,10 @@ impl Worker {
             return Duration::from_secs(1);
         };
         match db::jobs::next_due(&mut conn).await {
-            Ok(Some(due)) => (due - self.state.clock.now()).to_std().unwrap_or(Duration::ZERO).min(IDLE_POLL),
+            Ok(Some(due)) => (due - self.state.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(IDLE_POLL),
             _ => IDLE_POLL,
         }
     }

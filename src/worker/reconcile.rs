@@ -24,7 +24,11 @@ use crate::service::{earliest, events, ms};
 use crate::sim::lock::{LockFailure, VirtualLock};
 
 /// Access-code conditions the reconciler owns.
-const CODE_ERRORS: &[&str] = &["failed_to_set_on_device", "no_space_for_access_code_on_device", "failed_to_remove_from_device"];
+const CODE_ERRORS: &[&str] = &[
+    "failed_to_set_on_device",
+    "no_space_for_access_code_on_device",
+    "failed_to_remove_from_device",
+];
 const CODE_WARNINGS: &[&str] = &["delay_in_setting_on_device"];
 
 /// What a pass leaves to write besides the rows.
@@ -54,7 +58,10 @@ impl Pass<'_> {
     }
 
     fn code_event(&mut self, kind: &'static str, code: &AccessCodeRow, extra: Value) {
-        self.events.push((kind, events::for_code_with(&self.device, code.access_code_id, extra)));
+        self.events.push((
+            kind,
+            events::for_code_with(&self.device, code.access_code_id, extra),
+        ));
     }
 }
 
@@ -103,7 +110,11 @@ pub async fn reconcile(
         db::access_codes::insert(conn, code).await?;
     }
     for code in &codes {
-        if before.iter().find(|b| b.access_code_id == code.access_code_id) != Some(code) {
+        if before
+            .iter()
+            .find(|b| b.access_code_id == code.access_code_id)
+            != Some(code)
+        {
             db::access_codes::save(conn, code).await?;
         }
     }
@@ -148,13 +159,21 @@ fn remove_what_must_go(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut 
             code.status = status::REMOVING.into();
             code.needs_programming_since = Some(now);
         }
-        let outcome = if code.is_on_lock { lock.remove() } else { Ok(()) };
+        let outcome = if code.is_on_lock {
+            lock.remove()
+        } else {
+            Ok(())
+        };
         match outcome {
             Ok(()) => {
                 if code.is_on_lock {
                     pass.code_event(event_type::ACCESS_CODE_REMOVED_FROM_DEVICE, code, json!({}));
                 }
-                pass.code_event(event_type::ACCESS_CODE_DELETED, code, json!({ "code": code.code }));
+                pass.code_event(
+                    event_type::ACCESS_CODE_DELETED,
+                    code,
+                    json!({ "code": code.code }),
+                );
                 if let Some(id) = code.pending_action_attempt_id.take() {
                     pass.attempts.push((id, Ok(json!({}))));
                 }
@@ -164,9 +183,19 @@ fn remove_what_must_go(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut 
                 code.programming_failure = Some(failure.as_str().into());
                 let since = code.needs_programming_since.unwrap_or(now);
                 if now - since >= ms(pass.behaviour.failed_to_set_after_ms) {
-                    set_code_errors(code, &[("failed_to_remove_from_device", failure.message().to_string())], now);
+                    set_code_errors(
+                        code,
+                        &[(
+                            "failed_to_remove_from_device",
+                            failure.message().to_string(),
+                        )],
+                        now,
+                    );
                     if let Some(id) = code.pending_action_attempt_id.take() {
-                        pass.attempts.push((id, Err(attempt_error("failed_to_remove_from_device", failure))));
+                        pass.attempts.push((
+                            id,
+                            Err(attempt_error("failed_to_remove_from_device", failure)),
+                        ));
                     }
                 }
                 pass.retry(failure);
@@ -179,9 +208,17 @@ fn remove_what_must_go(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut 
 fn move_time_boundaries(pass: &mut Pass, codes: &mut [AccessCodeRow]) {
     for code in codes.iter_mut() {
         let starts = code.starts_at.is_none_or(|s| s <= pass.now);
-        if code.status == status::UNSET && code.is_on_lock && code.needs_programming_since.is_none() && starts {
+        if code.status == status::UNSET
+            && code.is_on_lock
+            && code.needs_programming_since.is_none()
+            && starts
+        {
             code.status = status::SET.into();
-            pass.code_event(event_type::ACCESS_CODE_SET_ON_DEVICE, code, json!({ "code": code.code }));
+            pass.code_event(
+                event_type::ACCESS_CODE_SET_ON_DEVICE,
+                code,
+                json!({ "code": code.code }),
+            );
         }
     }
 }
@@ -192,7 +229,10 @@ fn program_pending(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut Virt
     let pending: Vec<usize> = (0..codes.len())
         .filter(|&i| {
             let c = &codes[i];
-            c.needs_programming_since.is_some() && c.status != status::REMOVING && !c.is_backup && c.is_managed
+            c.needs_programming_since.is_some()
+                && c.status != status::REMOVING
+                && !c.is_backup
+                && c.is_managed
         })
         .collect();
     for i in pending {
@@ -208,7 +248,12 @@ fn program_pending(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut Virt
                 code.programming_failure = None;
                 set_code_errors(code, &[], now);
                 let scheduled = code.starts_at.is_some_and(|s| s > now);
-                code.status = if scheduled { status::UNSET } else { status::SET }.into();
+                code.status = if scheduled {
+                    status::UNSET
+                } else {
+                    status::SET
+                }
+                .into();
                 let kind = if scheduled {
                     event_type::ACCESS_CODE_SCHEDULED_ON_DEVICE
                 } else {
@@ -216,7 +261,8 @@ fn program_pending(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut Virt
                 };
                 pass.code_event(kind, code, json!({ "code": code.code }));
                 if let Some(id) = code.pending_action_attempt_id.take() {
-                    pass.attempts.push((id, Ok(json!({ "access_code": code.to_json() }))));
+                    pass.attempts
+                        .push((id, Ok(json!({ "access_code": code.to_json() }))));
                 }
             }
             Err(failure) => {
@@ -236,36 +282,62 @@ fn note_programming_failure(pass: &mut Pass, code: &mut AccessCodeRow, failure: 
     let failed = waited >= ms(pass.behaviour.failed_to_set_after_ms);
     let mut errors = Vec::new();
     if failure == LockFailure::NoSpace {
-        errors.push(("no_space_for_access_code_on_device", "The lock has no free slot for this code".to_string()));
+        errors.push((
+            "no_space_for_access_code_on_device",
+            "The lock has no free slot for this code".to_string(),
+        ));
     }
     if failed {
-        errors.push(("failed_to_set_on_device", format!("Failed to set the code on the lock: {}", failure.message())));
+        errors.push((
+            "failed_to_set_on_device",
+            format!("Failed to set the code on the lock: {}", failure.message()),
+        ));
     }
     let warnings: Vec<(&str, String)> = if delayed {
-        vec![("delay_in_setting_on_device", format!("Setting the code on the lock is delayed: {}", failure.message()))]
+        vec![(
+            "delay_in_setting_on_device",
+            format!(
+                "Setting the code on the lock is delayed: {}",
+                failure.message()
+            ),
+        )]
     } else {
         vec![]
     };
     let new_errors = set_code_errors(code, &errors, now);
     let mut list = as_list(&code.warnings);
-    let new_warnings = conditions::sync(&mut list, Kind::CodeWarning, CODE_WARNINGS, &warnings, now);
+    let new_warnings =
+        conditions::sync(&mut list, Kind::CodeWarning, CODE_WARNINGS, &warnings, now);
     code.warnings = Value::Array(list);
     if !new_warnings.is_empty() {
         let snapshot = events::condition_snapshot(&pass.device, code);
-        pass.code_event(event_type::ACCESS_CODE_DELAY_IN_SETTING_ON_DEVICE, code, snapshot);
+        pass.code_event(
+            event_type::ACCESS_CODE_DELAY_IN_SETTING_ON_DEVICE,
+            code,
+            snapshot,
+        );
     }
     if new_errors.iter().any(|e| e == "failed_to_set_on_device") {
         let snapshot = events::condition_snapshot(&pass.device, code);
-        pass.code_event(event_type::ACCESS_CODE_FAILED_TO_SET_ON_DEVICE, code, snapshot);
+        pass.code_event(
+            event_type::ACCESS_CODE_FAILED_TO_SET_ON_DEVICE,
+            code,
+            snapshot,
+        );
         if let Some(id) = code.pending_action_attempt_id.take() {
-            pass.attempts.push((id, Err(attempt_error("failed_to_set_on_device", failure))));
+            pass.attempts
+                .push((id, Err(attempt_error("failed_to_set_on_device", failure))));
         }
     }
     pass.retry(failure);
 }
 
 /// Replaces the reconciler-owned errors of a code; returns the newly raised ones.
-fn set_code_errors(code: &mut AccessCodeRow, wanted: &[(&str, String)], now: DateTime<Utc>) -> Vec<String> {
+fn set_code_errors(
+    code: &mut AccessCodeRow,
+    wanted: &[(&str, String)],
+    now: DateTime<Utc>,
+) -> Vec<String> {
     let mut list = as_list(&code.errors);
     let added = conditions::sync(&mut list, Kind::CodeError, CODE_ERRORS, wanted, now);
     code.errors = Value::Array(list);
@@ -294,8 +366,16 @@ fn evict_one_backup(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut Vir
         backup.status = status::REMOVING.into();
         pass.deleted.push(backup.access_code_id);
         let backup = backup.clone();
-        pass.code_event(event_type::ACCESS_CODE_REMOVED_FROM_DEVICE, &backup, json!({}));
-        pass.code_event(event_type::ACCESS_CODE_DELETED, &backup, json!({ "code": backup.code }));
+        pass.code_event(
+            event_type::ACCESS_CODE_REMOVED_FROM_DEVICE,
+            &backup,
+            json!({}),
+        );
+        pass.code_event(
+            event_type::ACCESS_CODE_DELETED,
+            &backup,
+            json!({ "code": backup.code }),
+        );
         pass.device.pool_refill_failure = Some(LockFailure::NoSpace.as_str().into());
     }
 }
@@ -329,7 +409,12 @@ fn refill_pool(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut VirtualL
             failure = Some(f);
             break;
         }
-        let mut backup = db::access_codes::new_row(pass.device.workspace_id, pass.device.device_id, value.clone(), pass.now);
+        let mut backup = db::access_codes::new_row(
+            pass.device.workspace_id,
+            pass.device.device_id,
+            value.clone(),
+            pass.now,
+        );
         backup.name = Some(backup_name(backup.access_code_id));
         backup.is_backup = true;
         backup.is_on_lock = true;
