@@ -126,7 +126,7 @@ async fn list_page(
     let limit = p.int("limit", 1, DEFAULT_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let page = reads::access_codes(state, ws, &filter, cursor(p)?, limit).await?;
     let codes: Vec<Value> = page.items.iter().map(AccessCodeRow::to_json).collect();
-    ok(json!({ "access_codes": codes, "pagination": pagination(page.next, uri, headers) }))
+    ok(json!({ "access_codes": codes, "pagination": pagination(page.next, uri, headers, p) }))
 }
 
 /// `access_codes/list`: never lists unpulled backups.

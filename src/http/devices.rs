@@ -77,7 +77,7 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     let page = page(&state, &ws, &p, filter(&p, true, false)?).await?;
     let devices: Vec<Value> = page.items.iter().map(DeviceRow::to_json).collect();
-    ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers) }))
+    ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers, &p) }))
 }
 
 /// `locks/get` (deprecated alias answering under `lock` and `device`).
@@ -187,7 +187,7 @@ pub async fn unmanaged_list(
         .iter()
         .map(DeviceRow::to_unmanaged_json)
         .collect();
-    ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers) }))
+    ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers, &p) }))
 }
 
 /// `devices/unmanaged/update`: `is_managed: true` manages the device again.

@@ -40,7 +40,7 @@ pub async fn action_attempt_list(
     let limit = p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let page = reads::action_attempts(&state, &ws, ids.as_deref(), cursor(&p)?, limit).await?;
     let items: Vec<Value> = page.items.iter().map(ActionAttemptRow::to_json).collect();
-    ok(json!({ "action_attempts": items, "pagination": pagination(page.next, &uri, &headers) }))
+    ok(json!({ "action_attempts": items, "pagination": pagination(page.next, &uri, &headers, &p) }))
 }
 
 /// `events/get`.

@@ -3,7 +3,7 @@
 use axum::http::{HeaderMap, Uri};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -28,8 +28,13 @@ fn decode(raw: &str) -> Option<After> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (micros, id) = text.split_once(':')?;
+    let created_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+    // Only times this server could have issued, and Postgres can compare against.
+    if !(1..=9999).contains(&created_at.year()) {
+        return None;
+    }
     Some(After {
-        created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        created_at,
         id: Uuid::parse_str(id).ok()?,
     })
 }
@@ -42,8 +47,9 @@ fn encode(after: After) -> String {
     ))
 }
 
-/// Seam's `pagination` object; `next_page_url` repeats the request's query with the cursor.
-pub fn pagination(next: Option<After>, uri: &Uri, headers: &HeaderMap) -> Value {
+/// Seam's `pagination` object; `next_page_url` repeats the request's parameters (from its
+/// query string and its JSON body) as a query string, with the next cursor.
+pub fn pagination(next: Option<After>, uri: &Uri, headers: &HeaderMap, params: &Params) -> Value {
     let Some(next) = next else {
         return json!({ "has_next_page": false, "next_page_cursor": null, "next_page_url": null });
     };
@@ -53,11 +59,9 @@ pub fn pagination(next: Option<After>, uri: &Uri, headers: &HeaderMap) -> Value 
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(q) = uri.query() {
-        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-            if k != "page_cursor" {
-                query.append_pair(&k, &v);
-            }
+    for (k, v) in params.query_pairs() {
+        if k != "page_cursor" {
+            query.append_pair(&k, &v);
         }
     }
     query.append_pair("page_cursor", &cursor);
@@ -81,5 +85,8 @@ mod tests {
         assert_eq!(decode(&encode(after)), Some(after));
         assert_eq!(decode("not-a-cursor"), None);
         assert_eq!(decode(""), None);
+        let ancient =
+            URL_SAFE_NO_PAD.encode(format!("{}:{}", -8_000_000_000_000_000_000i64, Uuid::nil()));
+        assert_eq!(decode(&ancient), None);
     }
 }

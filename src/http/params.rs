@@ -49,7 +49,18 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             params.merge_query(&query);
         }
         params.merge_body(&bytes)?;
+        params.refuse_nul()?;
         Ok(params)
+    }
+}
+
+/// Whether a value holds U+0000 anywhere (in a string or an object key).
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 
@@ -103,6 +114,42 @@ impl Params {
                 "body",
                 "the request body must be a JSON object",
             )),
+        }
+    }
+
+    /// The parameters as query-string pairs in the forms [`Params`] reads back: lists as
+    /// repeated keys (the empty list as an empty value), other non-strings as JSON text.
+    /// `null`s are left out, as they mean "absent".
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut pairs = Vec::new();
+        for (key, value) in &self.map {
+            match value {
+                Value::Null => {}
+                Value::Array(items) if items.is_empty() => pairs.push((key.clone(), String::new())),
+                Value::Array(items) => pairs.extend(items.iter().map(|v| (key.clone(), text(v)))),
+                other => pairs.push((key.clone(), text(other))),
+            }
+        }
+        pairs
+    }
+
+    /// Refuses U+0000 in any parameter: Postgres cannot store it in text or JSON, so it would
+    /// otherwise fail deep in a query instead of as bad input.
+    fn refuse_nul(&self) -> ApiResult<()> {
+        match self
+            .map
+            .iter()
+            .find(|(k, v)| k.contains('\0') || has_nul(v))
+        {
+            Some((name, _)) => Err(ApiError::invalid(
+                name,
+                format!("{name} must not contain NUL characters"),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -311,6 +358,29 @@ mod tests {
     }
 
     #[test]
+    fn query_pairs_read_back_as_the_same_parameters() {
+        let a = Uuid::new_v4();
+        let p = Params::from_json(json!({
+            "device_ids": [a], "device_types": [], "limit": 2, "flag": true,
+            "search": "a b&c", "custom_metadata": {"k": "v"}, "page_cursor": null,
+        }));
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(p.query_pairs())
+            .finish();
+        let back = from(&query, "").unwrap();
+        assert_eq!(back.uuid_list("device_ids").unwrap(), Some(vec![a]));
+        assert_eq!(back.string_list("device_types").unwrap(), Some(vec![]));
+        assert_eq!(back.int("limit", 1, 10).unwrap(), Some(2));
+        assert_eq!(back.bool("flag").unwrap(), Some(true));
+        assert_eq!(back.string("search").unwrap().as_deref(), Some("a b&c"));
+        assert_eq!(
+            back.object("custom_metadata").unwrap(),
+            p.object("custom_metadata").unwrap()
+        );
+        assert!(!back.is_present("page_cursor"));
+    }
+
+    #[test]
     fn malformed_values_name_the_parameter() {
         let p = Params::from_json(json!({"device_id": 3, "flag": "yes", "limit": "x"}));
         for (name, err) in [
@@ -324,6 +394,13 @@ mod tests {
             }
         }
         assert!(from("", "[1]").is_err());
+        let nul = from("name=a%00b", "").unwrap();
+        assert!(nul.refuse_nul().is_err());
+        let nested = from("", r#"{"custom_metadata":{"k":["\u0000"]}}"#).unwrap();
+        match nested.refuse_nul().unwrap_err() {
+            ApiError::InvalidInput { param, .. } => assert_eq!(param, "custom_metadata"),
+            other => panic!("unexpected {other:?}"),
+        }
         assert!(from("", "{").is_err());
     }
 }

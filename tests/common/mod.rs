@@ -227,3 +227,126 @@ pub fn has_condition(list: &Value, key: &str, code: &str) -> bool {
         .map(|l| l.iter().any(|c| c[key] == code))
         .unwrap_or(false)
 }
+
+/// A response as a client sees it: status, headers, and the body as JSON (`Null` if not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// The absolute URL of a path (with any query).
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base, path_and_query)
+    }
+
+    /// Sends a prepared request and reads the whole reply.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Any verb with the sandbox key, and a JSON body if given.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        self.call_as(&self.key, method, path_and_query, body).await
+    }
+
+    /// Any verb with a given key, and a JSON body if given.
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, self.url(path_and_query))
+            .bearer_auth(key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        self.send(req).await
+    }
+
+    /// `events/list` over the last day, with extra filters merged in.
+    pub async fn events(&self, filter: Value) -> Vec<Value> {
+        let mut body = json!({ "since": self.at(-Duration::days(1)) });
+        if let (Value::Object(b), Value::Object(f)) = (&mut body, filter) {
+            b.extend(f);
+        }
+        let v = self.ok("/events/list", body).await;
+        v["events"].as_array().expect("events").clone()
+    }
+
+    /// The types of [`TestApp::events`], oldest first.
+    pub async fn event_types(&self, filter: Value) -> Vec<String> {
+        self.events(filter)
+            .await
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// `access_codes/create`, asserting 200; the whole response.
+    pub async fn create_code(&self, body: Value) -> Value {
+        self.ok("/access_codes/create", body).await
+    }
+
+    /// Creates an ongoing code on a device and returns its id.
+    pub async fn ongoing_code(&self, device: Uuid, code: &str) -> Uuid {
+        let v = self
+            .create_code(json!({ "device_id": device, "code": code }))
+            .await;
+        id_of(&v["access_code"], "access_code_id")
+    }
+}
+
+/// A UUID field of an object.
+pub fn id_of(v: &Value, key: &str) -> Uuid {
+    v[key]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no UUID {key} in {v}"))
+}
+
+/// Asserts an error reply: the status and Seam's envelope with the given type.
+pub fn assert_error(status: StatusCode, body: &Value, want: StatusCode, error_type: &str) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(body["ok"], false, "{body}");
+    assert_eq!(body["error"]["type"], error_type, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+/// Asserts a 400 `invalid_input` whose `validation_errors` name `param`.
+pub fn assert_invalid(status: StatusCode, body: &Value, param: &str) {
+    assert_error(status, body, StatusCode::BAD_REQUEST, "invalid_input");
+    let errors = &body["error"]["validation_errors"][param]["_errors"];
+    assert!(
+        errors
+            .as_array()
+            .is_some_and(|l| !l.is_empty() && l.iter().all(Value::is_string)),
+        "validation_errors.{param}._errors missing in {body}"
+    );
+}
