@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
 use crate::state::AppState;
+use crate::worker::webhooks::WebhookSender;
 use crate::worker::{self, Worker};
 
 /// Embedded migrations.
@@ -106,11 +107,18 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
 
     let cancel = CancellationToken::new();
     let wake = Arc::new(Notify::new());
+    let wake_webhooks = Arc::new(Notify::new());
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(worker::listen(state.clone(), wake.clone(), cancel.clone()));
+    tasks.spawn(worker::listen(
+        state.clone(),
+        wake.clone(),
+        wake_webhooks.clone(),
+        cancel.clone(),
+    ));
     for _ in 0..config.workers.max(1) {
         tasks.spawn(Worker::new(state.clone()).run(wake.clone(), cancel.clone()));
     }
+    tasks.spawn(WebhookSender::new(state.clone()).run(wake_webhooks, cancel.clone()));
 
     println!("sandbox workspace: {}", sandbox.workspace.workspace_id);
     println!("sandbox API key: {}", sandbox.api_key);

@@ -79,6 +79,30 @@ pub struct Behaviour {
     /// Pause before retrying after an injected programming failure.
     #[arg(long, env = "SEAM_EMULATOR_RETRY_INTERVAL_MS", default_value_t = 500)]
     pub retry_interval_ms: i64,
+    /// How long a webhook receiver may take to answer one delivery.
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_timeout_ms: i64,
+    /// First retry delay of a failed webhook delivery; it doubles at every failure.
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 1000
+    )]
+    pub webhook_retry_base_ms: i64,
+    /// Longest delay between two attempts of one webhook delivery.
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_WEBHOOK_RETRY_CAP_MS",
+        default_value_t = 300_000
+    )]
+    pub webhook_retry_cap_ms: i64,
+    /// Attempts after which a webhook delivery is given up (marked `failed`).
+    #[arg(long, env = "SEAM_EMULATOR_WEBHOOK_MAX_ATTEMPTS", default_value_t = 30)]
+    pub webhook_max_attempts: i32,
 }
 
 impl Default for Behaviour {
@@ -90,6 +114,10 @@ impl Default for Behaviour {
             failed_to_set_after_ms: 3000,
             programming_latency_ms: 50,
             retry_interval_ms: 500,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 1000,
+            webhook_retry_cap_ms: 300_000,
+            webhook_max_attempts: 30,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Events: written in the transaction of the change they record, read by `events/*`.
+//! Events: written in the transaction of the change they record (which also queues their
+//! webhook deliveries), read by `events/*`.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -46,6 +47,7 @@ pub async fn insert(
     body.extend(e.extra);
     body.insert("created_at".into(), Value::String(format_ts(now)));
     body.insert("occurred_at".into(), Value::String(format_ts(now)));
+    let body = Value::Object(body);
     sqlx::query(
         "INSERT INTO events (event_id, workspace_id, event_type, device_id, access_code_id, body, occurred_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -55,10 +57,12 @@ pub async fn insert(
     .bind(event_type)
     .bind(e.device_id)
     .bind(e.access_code_id)
-    .bind(Value::Object(body))
+    .bind(&body)
     .bind(now)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    super::webhooks::enqueue_for_event(conn, e.workspace_id, event_id, event_type, &body, now)
+        .await?;
     Ok(event_id)
 }
 

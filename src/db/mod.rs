@@ -6,6 +6,7 @@ pub mod action_attempts;
 pub mod devices;
 pub mod events;
 pub mod jobs;
+pub mod webhooks;
 pub mod workspaces;
 
 /// Keyset position for stable pagination: the last row's `(created_at, id)`.

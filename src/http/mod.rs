@@ -8,6 +8,7 @@ mod events;
 mod fake;
 mod pagination;
 pub mod params;
+mod webhooks;
 
 use axum::extract::{Request, State};
 use axum::handler::Handler;
@@ -110,7 +111,13 @@ pub fn router(state: AppState) -> Router {
         .route("/action_attempts/list", read(events::action_attempt_list))
         .route("/events/get", read(events::event_get))
         .route("/events/list", read(events::event_list))
+        .route("/webhooks/create", write(webhooks::create))
+        .route("/webhooks/get", read(webhooks::get))
+        .route("/webhooks/list", read(webhooks::list))
+        .route("/webhooks/update", update(webhooks::update))
+        .route("/webhooks/delete", delete(webhooks::delete))
         .route("/_fake/default_seed", read(fake::default_seed))
+        .route("/_fake/webhook_deliveries", read(webhooks::deliveries))
         .route(
             "/_fake/devices/fail_next_attempts",
             write(fake::fail_next_attempts),

@@ -5,6 +5,7 @@
 //! crash releases it at once and the work is redone from the last committed state.
 
 pub mod reconcile;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -133,8 +134,14 @@ impl Worker {
     }
 }
 
-/// Forwards Postgres notifications on the job channel to the local workers.
-pub async fn listen(state: AppState, wake: Arc<Notify>, cancel: CancellationToken) {
+/// Forwards Postgres notifications to the local tasks: reconcile jobs to `jobs`, webhook
+/// deliveries to `webhooks`.
+pub async fn listen(
+    state: AppState,
+    jobs: Arc<Notify>,
+    webhooks: Arc<Notify>,
+    cancel: CancellationToken,
+) {
     while !cancel.is_cancelled() {
         let mut listener = match PgListener::connect_with(&state.pool).await {
             Ok(l) => l,
@@ -146,7 +153,10 @@ pub async fn listen(state: AppState, wake: Arc<Notify>, cancel: CancellationToke
                 }
             }
         };
-        if let Err(err) = listener.listen(db::jobs::CHANNEL).await {
+        if let Err(err) = listener
+            .listen_all([db::jobs::CHANNEL, db::webhooks::CHANNEL])
+            .await
+        {
             tracing::warn!(error = %err, "LISTEN failed; retrying");
             continue;
         }
@@ -154,10 +164,12 @@ pub async fn listen(state: AppState, wake: Arc<Notify>, cancel: CancellationToke
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 received = listener.recv() => match received {
-                    Ok(_) => wake.notify_waiters(),
+                    Ok(n) if n.channel() == db::webhooks::CHANNEL => webhooks.notify_waiters(),
+                    Ok(_) => jobs.notify_waiters(),
                     Err(err) => {
-                        tracing::warn!(error = %err, "job notifications interrupted; reconnecting");
-                        wake.notify_waiters();
+                        tracing::warn!(error = %err, "notifications interrupted; reconnecting");
+                        jobs.notify_waiters();
+                        webhooks.notify_waiters();
                         break;
                     }
                 }
