@@ -14,10 +14,13 @@ use seam_emulator::worker::webhooks::WebhookSender;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
+/// One request as received: headers and body.
+type Received = (HeaderMap, Vec<u8>);
+
 /// A receiver that records what it gets and answers with a settable status.
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
+    got: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
 }
 
@@ -105,7 +108,8 @@ async fn every_event_arrives_signed_by_the_standard_webhooks_scheme(pool: PgPool
         "{types:?}"
     );
     let verifier = standardwebhooks::Webhook::new(&secret).unwrap();
-    for (headers, body) in receiver.got.lock().unwrap().iter() {
+    let received = receiver.got.lock().unwrap().clone();
+    for (headers, body) in &received {
         verifier.verify(body, headers).expect("signature verifies");
         let event: Value = serde_json::from_slice(body).unwrap();
         let stored = app
