@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{assert_error, assert_invalid, has_condition, id_of, TestApp};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::{assert_error, assert_invalid, has_condition, id_of, is_seam_timestamp, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -40,13 +42,6 @@ fn named(app: &TestApp, names: &[&str]) -> Vec<Uuid> {
 /// `devices/list` with a filter: the ids listed.
 async fn listed(app: &TestApp, filter: Value) -> Vec<Uuid> {
     ids(&app.ok("/devices/list", filter).await["devices"])
-}
-
-/// Whether a timestamp is printed as Seam prints them (`2025-01-22T12:00:00.000Z`).
-fn is_seam_timestamp(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| {
-        s.len() == 24 && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.3fZ").is_ok()
-    })
 }
 
 #[sqlx::test]
@@ -352,6 +347,22 @@ async fn a_bad_page_cursor_is_invalid_input(pool: PgPool) {
         .call(Method::GET, "/devices/list?page_cursor=%2F%2F%2F", None)
         .await;
     assert_invalid(r.status, &r.body, "page_cursor");
+
+    // A well-formed cursor at a time no row can have (it used to reach Postgres: 500).
+    let ancient = URL_SAFE_NO_PAD.encode(format!("-8000000000000000000:{}", Uuid::nil()));
+    let lock = app.device("august_front_door");
+    for (path, body) in [
+        ("/devices/list", json!({ "page_cursor": ancient })),
+        ("/devices/unmanaged/list", json!({ "page_cursor": ancient })),
+        (
+            "/access_codes/list",
+            json!({ "device_id": lock, "page_cursor": ancient }),
+        ),
+        ("/action_attempts/list", json!({ "page_cursor": ancient })),
+    ] {
+        let (s, v) = app.post(path, body).await;
+        assert_invalid(s, &v, "page_cursor");
+    }
 }
 
 #[sqlx::test]

@@ -27,7 +27,8 @@ const ALL_VERBS: [Method; 5] = [
     Method::DELETE,
 ];
 
-/// Every route of contract §3 in scope here, with the verbs it must answer.
+/// The routes of devices, access codes, action attempts, events, workspaces and the emulator
+/// controls, with the verbs Seam's spec gives them.
 const ROUTES: &[(&str, &[Method])] = &[
     ("/workspaces/get", READ),
     ("/devices/get", READ),
@@ -144,7 +145,6 @@ async fn every_route_answers_its_verbs_and_refuses_others_with_405(pool: PgPool)
 }
 
 #[sqlx::test]
-#[ignore = "server bug: src/http/mod.rs routes /devices/update and /devices/unmanaged/update with update(), which adds PUT; Seam's spec allows only PATCH and POST"]
 async fn put_on_device_update_routes_is_405(pool: PgPool) {
     let app = TestApp::start(pool).await;
     let device = app.device("august_front_door");
@@ -830,4 +830,80 @@ async fn success_bodies_carry_ok_true_next_to_the_documented_keys(pool: PgPool) 
             r.body
         );
     }
+}
+
+#[sqlx::test]
+async fn nul_characters_are_invalid_input_not_a_server_error(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let a = app.device("august_front_door");
+    let nul = "a\u{0}b";
+    let since = app.at(-chrono::Duration::days(1));
+    for (path, body, param) in [
+        ("/devices/list", json!({ "search": nul }), "search"),
+        (
+            "/devices/list",
+            json!({ "manufacturer": nul }),
+            "manufacturer",
+        ),
+        (
+            "/devices/list",
+            json!({ "device_types": ["august_lock", nul] }),
+            "device_types",
+        ),
+        (
+            "/devices/update",
+            json!({ "device_id": a, "name": nul }),
+            "name",
+        ),
+        (
+            "/devices/update",
+            json!({ "device_id": a, "custom_metadata": { "k": nul } }),
+            "custom_metadata",
+        ),
+        (
+            "/devices/update",
+            json!({ "device_id": a, "custom_metadata": { nul: "v" } }),
+            "custom_metadata",
+        ),
+        (
+            "/access_codes/create",
+            json!({ "device_id": a, "name": nul }),
+            "name",
+        ),
+        (
+            "/access_codes/create",
+            json!({ "device_id": a, "common_code_key": nul }),
+            "common_code_key",
+        ),
+        (
+            "/access_codes/list",
+            json!({ "device_id": a, "search": nul }),
+            "search",
+        ),
+        (
+            "/access_codes/get",
+            json!({ "device_id": a, "code": nul }),
+            "code",
+        ),
+        (
+            "/events/list",
+            json!({ "since": since, "event_type": nul }),
+            "event_type",
+        ),
+    ] {
+        let (status, v) = app.post(path, body.clone()).await;
+        assert!(
+            status == StatusCode::BAD_REQUEST,
+            "{path} {body} -> {status} {v}"
+        );
+        assert_invalid(status, &v, param);
+    }
+    let r = app
+        .call(Method::GET, "/devices/list?search=a%00b", None)
+        .await;
+    assert_invalid(r.status, &r.body, "search");
+    // Nothing was written.
+    let d = app.device_json(a).await;
+    assert_eq!(d["display_name"], "FRONT DOOR");
+    assert_eq!(d["custom_metadata"], json!({}));
 }

@@ -12,6 +12,8 @@ pub mod action_type {
     pub const UPDATE_ACCESS_CODE: &str = "UPDATE_ACCESS_CODE";
     /// `access_codes/delete`.
     pub const DELETE_ACCESS_CODE: &str = "DELETE_ACCESS_CODE";
+    /// `workspaces/reset_sandbox`.
+    pub const RESET_SANDBOX_WORKSPACE: &str = "RESET_SANDBOX_WORKSPACE";
 }
 
 /// One action attempt row.

@@ -12,6 +12,9 @@ pub mod event_type {
         "access_code.delay_in_setting_on_device";
     pub const ACCESS_CODE_FAILED_TO_SET_ON_DEVICE: &str = "access_code.failed_to_set_on_device";
     pub const ACCESS_CODE_BACKUP_PULLED: &str = "access_code.backup_access_code_pulled";
+    pub const ACCESS_CODE_UNMANAGED_CREATED: &str = "access_code.unmanaged.created";
+    pub const ACCESS_CODE_UNMANAGED_CONVERTED_TO_MANAGED: &str =
+        "access_code.unmanaged.converted_to_managed";
     pub const DEVICE_CONNECTED: &str = "device.connected";
     pub const DEVICE_DISCONNECTED: &str = "device.disconnected";
     pub const DEVICE_REMOVED: &str = "device.removed";

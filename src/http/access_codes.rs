@@ -12,7 +12,7 @@ use crate::db::access_codes::CodeFilter;
 use crate::domain::access_code::AccessCodeRow;
 use crate::error::{ApiError, ApiResult};
 use crate::service::access_codes::{self, CodeChange, NewCode};
-use crate::service::{backup_pool, reads};
+use crate::service::{backup_pool, reads, unmanaged_codes};
 use crate::state::{AppState, Workspace};
 
 /// Seam's default page size for `access_codes/list` (every code of a device at once).
@@ -147,22 +147,23 @@ pub async fn update(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
-    let make_ongoing = match p.string("type")?.as_deref() {
-        None | Some("time_bound") => false,
-        Some("ongoing") => true,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "type",
-                "type must be ongoing or time_bound",
-            ))
-        }
-    };
+    let code_type = p.string("type")?;
+    if !matches!(
+        code_type.as_deref(),
+        None | Some("ongoing") | Some("time_bound")
+    ) {
+        return Err(ApiError::invalid(
+            "type",
+            "type must be ongoing or time_bound",
+        ));
+    }
     let change = CodeChange {
         name: name_param(&p)?,
         code: code_param(&p)?,
         starts_at: p.datetime("starts_at")?,
         ends_at: p.datetime("ends_at")?,
-        make_ongoing,
+        make_ongoing: code_type.as_deref() == Some("ongoing"),
+        make_time_bound: code_type.as_deref() == Some("time_bound"),
         use_backup_access_code_pool: p.bool("use_backup_access_code_pool")?,
         is_external_modification_allowed: external_modification(&p)?,
     };
@@ -222,4 +223,54 @@ pub async fn unmanaged_list(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     list_page(&state, &ws, &p, false, &uri, &headers).await
+}
+
+/// `access_codes/simulate/create_unmanaged_access_code {device_id, name, code}`.
+pub async fn simulate_create_unmanaged(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let device_id = p.required_uuid("device_id")?;
+    let name = p.required("name", p.string("name"))?;
+    let code = p.required("code", p.string("code"))?;
+    if !(4..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid("code", "code must be 4 to 8 digits"));
+    }
+    let created = unmanaged_codes::simulate_create(&state, &ws, device_id, name, code).await?;
+    ok(json!({ "access_code": created.to_json() }))
+}
+
+/// `access_codes/unmanaged/update {access_code_id, is_managed}`.
+pub async fn unmanaged_update(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let id = p.required_uuid("access_code_id")?;
+    let is_managed = p.required("is_managed", p.bool("is_managed"))?;
+    unmanaged_codes::update(&state, &ws, id, is_managed, external_modification(&p)?).await?;
+    ok(json!({}))
+}
+
+/// `access_codes/unmanaged/convert_to_managed {access_code_id}`.
+pub async fn unmanaged_convert(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let id = p.required_uuid("access_code_id")?;
+    unmanaged_codes::convert_to_managed(&state, &ws, id, external_modification(&p)?).await?;
+    ok(json!({}))
+}
+
+/// `access_codes/unmanaged/delete {access_code_id}`.
+pub async fn unmanaged_delete(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let id = p.required_uuid("access_code_id")?;
+    let attempt = unmanaged_codes::delete(&state, &ws, id).await?;
+    ok(json!({ "action_attempt": attempt.to_json() }))
 }

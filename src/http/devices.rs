@@ -80,13 +80,19 @@ pub async fn list(
     ok(json!({ "devices": devices, "pagination": pagination(page.next, &uri, &headers, &p) }))
 }
 
-/// `locks/get` (deprecated alias answering under `lock` and `device`).
+/// `locks/get` (deprecated alias answering under `lock` and `device`); locks only.
 pub async fn locks_get(
     State(state): State<AppState>,
     ws: Workspace,
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let d = find(&state, &ws, &p, true).await?;
+    if !d.capabilities_supported.iter().any(|c| c == "lock") {
+        return Err(ApiError::not_found(
+            "device_not_found",
+            format!("Device {} is not a lock", d.device_id),
+        ));
+    }
     let v = d.to_json();
     ok(json!({ "lock": v, "device": v }))
 }

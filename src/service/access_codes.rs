@@ -40,8 +40,10 @@ pub struct CodeChange {
     pub code: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
-    /// `Some(true)` converts to ongoing (`type: "ongoing"`).
+    /// `type: "ongoing"`: drop the time window.
     pub make_ongoing: bool,
+    /// `type: "time_bound"`: the code must end up with a window.
+    pub make_time_bound: bool,
     pub use_backup_access_code_pool: Option<bool>,
     pub is_external_modification_allowed: Option<bool>,
 }
@@ -337,6 +339,12 @@ pub async fn update(
         check_code(&mut tx, &device, &value, Some(id)).await?;
         code.code = value;
     }
+    if change.make_time_bound && change.ends_at.or(code.ends_at).is_none() {
+        return Err(ApiError::invalid(
+            "type",
+            "type time_bound needs starts_at and ends_at",
+        ));
+    }
     if change.make_ongoing {
         if change.starts_at.is_some() || change.ends_at.is_some() {
             return Err(ApiError::invalid(
@@ -440,6 +448,17 @@ pub async fn delete(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<Act
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let (device, mut code) = lock_code(&mut tx, ws, id).await?;
+    // A repeated delete (the SDKs retry DELETE) answers with the removal already under way.
+    if code.status == status::REMOVING {
+        if let Some(pending) = code.pending_action_attempt_id {
+            if let Some(attempt) =
+                db::action_attempts::get(&mut tx, ws.workspace_id, pending).await?
+            {
+                tx.commit().await?;
+                return Ok(attempt);
+            }
+        }
+    }
     let attempt = db::action_attempts::insert(
         &mut tx,
         ws.workspace_id,

@@ -140,7 +140,7 @@ pub async fn get_by_name(
     };
     let all = db::devices::list(&mut conn, ws.workspace_id, &filter, None, 10_000).await?;
     all.into_iter()
-        .find(|d| d.nickname.as_deref().unwrap_or(&d.name) == name || d.name == name)
+        .find(|d| d.nickname.as_deref().unwrap_or(&d.name) == name)
         .ok_or_else(|| {
             ApiError::not_found("device_not_found", format!("No device is named {name:?}"))
         })

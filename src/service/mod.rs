@@ -6,6 +6,7 @@ pub mod devices;
 pub mod events;
 pub mod reads;
 pub mod sandbox;
+pub mod unmanaged_codes;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::workspaces::WorkspaceRow;
+use crate::domain::action_attempt::{action_type, ActionAttemptRow};
 use crate::error::{ApiError, ApiResult};
 use crate::sim::catalog;
 use crate::state::{AppState, Workspace};
@@ -169,4 +170,41 @@ pub async fn default_seed(state: &AppState, ws: &Workspace) -> ApiResult<Value> 
         "connected_account_id": ws.connected_account_id,
         "devices": devices,
     }))
+}
+
+/// `workspaces/reset_sandbox`: the workspace returns to its seeded state with the same device
+/// ids. Devices, codes (and so every lock's contents and pending jobs), action attempts and
+/// events go; API keys and webhook registrations stay.
+pub async fn reset(state: &AppState, ws: &Workspace) -> ApiResult<ActionAttemptRow> {
+    super::devices::require_sandbox(ws)?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    // Wait for every in-flight writer of these devices, as any writer would.
+    sqlx::query(
+        "SELECT device_id FROM devices WHERE workspace_id = $1 ORDER BY device_id FOR UPDATE",
+    )
+    .bind(ws.workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    for table in ["access_codes", "devices", "action_attempts", "events"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE workspace_id = $1"))
+            .bind(ws.workspace_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    seed_devices(&mut tx, ws.workspace_id, now).await?;
+    let attempt = db::action_attempts::insert(
+        &mut tx,
+        ws.workspace_id,
+        action_type::RESET_SANDBOX_WORKSPACE,
+        "pending",
+        now,
+    )
+    .await?;
+    db::action_attempts::resolve(&mut tx, attempt.action_attempt_id, Ok(json!({})), now).await?;
+    let attempt = db::action_attempts::get(&mut tx, ws.workspace_id, attempt.action_attempt_id)
+        .await?
+        .unwrap_or(attempt);
+    tx.commit().await?;
+    Ok(attempt)
 }

@@ -350,3 +350,10 @@ pub fn assert_invalid(status: StatusCode, body: &Value, param: &str) {
         "validation_errors.{param}._errors missing in {body}"
     );
 }
+
+/// Whether a timestamp is printed as Seam prints them (`2025-01-22T12:00:00.000Z`).
+pub fn is_seam_timestamp(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.len() == 24 && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.3fZ").is_ok()
+    })
+}
