@@ -6,13 +6,15 @@ use sqlx::PgPool;
 
 use crate::clock::Clock;
 use crate::config::Behaviour;
+use crate::http::key_cache::KeyCache;
 
-/// Database pool, clock and behaviour knobs.
+/// Database pool, clock, behaviour knobs and the API-key cache.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub behaviour: Arc<Behaviour>,
+    pub keys: KeyCache,
 }
 
 impl AppState {
@@ -22,6 +24,7 @@ impl AppState {
             pool,
             clock,
             behaviour: Arc::new(behaviour),
+            keys: KeyCache::default(),
         }
     }
 }

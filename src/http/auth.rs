@@ -33,14 +33,20 @@ impl FromRequestParts<AppState> for Workspace {
                 "Unsupported authorization scheme; use Bearer <api key>",
             ));
         }
+        let key_hash = hash_key(key.trim());
+        if let Some(ws) = state.keys.get(&key_hash) {
+            return Ok(ws);
+        }
         let mut conn = state.pool.acquire().await?;
-        let ws = db::workspaces::find_by_key_hash(&mut conn, &hash_key(key.trim()))
+        let row = db::workspaces::find_by_key_hash(&mut conn, &key_hash)
             .await?
             .ok_or(ApiError::Unauthorized("Invalid API key"))?;
-        Ok(Workspace {
-            workspace_id: ws.workspace_id,
-            is_sandbox: ws.is_sandbox,
-            connected_account_id: ws.connected_account_id,
-        })
+        let ws = Workspace {
+            workspace_id: row.workspace_id,
+            is_sandbox: row.is_sandbox,
+            connected_account_id: row.connected_account_id,
+        };
+        state.keys.insert(key_hash, ws);
+        Ok(ws)
     }
 }

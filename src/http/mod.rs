@@ -6,6 +6,7 @@ mod auth;
 mod devices;
 mod events;
 mod fake;
+pub mod key_cache;
 mod openapi_components;
 mod pagination;
 pub mod params;

@@ -564,10 +564,13 @@ fn operation(route: &Route, method: &Method) -> Value {
         props.insert((*key).into(), response_schema(schema));
         required.push(Value::String((*key).into()));
     }
-    let ok = json!({
-        "description": "OK",
-        "content": { "application/json": { "schema": { "type": "object", "properties": props, "required": required } } }
-    });
+    let schema = if route.path == "/openapi.json" {
+        json!({ "type": "object", "description": "An OpenAPI 3 document" })
+    } else {
+        json!({ "type": "object", "properties": props, "required": required })
+    };
+    let ok =
+        json!({ "description": "OK", "content": { "application/json": { "schema": schema } } });
     let error = json!({ "$ref": "#/components/responses/error" });
     let mut op = json!({
         "summary": route.summary,
