@@ -31,7 +31,11 @@ fn redacted(url: &str) -> String {
 }
 
 /// Connects to Postgres, creating the database when it does not exist yet.
-pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+pub async fn connect(
+    database_url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = database_url.parse().with_context(|| {
         format!(
             "DATABASE_URL {} is not a valid PostgreSQL URL",
@@ -56,7 +60,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
     }
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
         .with_context(hint)
@@ -82,7 +86,12 @@ async fn create_database(options: &PgConnectOptions) -> anyhow::Result<()> {
 
 /// Builds the shared state and applies migrations.
 pub async fn prepare(config: &ServerConfig) -> anyhow::Result<AppState> {
-    let pool = connect(&config.database_url, config.db_max_connections).await?;
+    let pool = connect(
+        &config.database_url,
+        config.db_max_connections,
+        Duration::from_millis(config.db_acquire_timeout_ms),
+    )
+    .await?;
     MIGRATOR
         .run(&pool)
         .await

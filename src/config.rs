@@ -23,6 +23,14 @@ pub struct ServerConfig {
     /// Largest number of Postgres connections this instance opens.
     #[arg(long, env = "SEAM_EMULATOR_DB_MAX_CONNECTIONS", default_value_t = 24)]
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection before answering 503; short, so
+    /// clients fail fast while PostgreSQL is down.
+    #[arg(
+        long,
+        env = "SEAM_EMULATOR_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 2000
+    )]
+    pub db_acquire_timeout_ms: u64,
     /// Number of background worker tasks in this instance.
     #[arg(long, env = "SEAM_EMULATOR_WORKERS", default_value_t = 4)]
     pub workers: usize,

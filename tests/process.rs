@@ -191,15 +191,16 @@ fn an_unreachable_database_is_named_and_exits_non_zero() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// Two instances share one database; one is killed with SIGKILL in the middle of pulls and
+/// Three instances share one database; one is killed with SIGKILL in the middle of pulls and
 /// refills and restarted. Every pull that answered 200 is durable, no backup serves two
 /// codes, no code holds two backups, and the pool returns to its target.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_during_pulls_on_two_instances_keeps_the_pool_invariants() {
+async fn kill_9_during_pulls_on_three_instances_keeps_the_pool_invariants() {
     let db = fresh_database_url();
     let client = reqwest::Client::new();
     let a = start(&db);
     let b = start(&db);
+    let c = start(&db);
     let seed = seed(&client, &a.url).await;
     let device = seed["devices"]["schlage_garage"]
         .as_str()
@@ -333,5 +334,167 @@ async fn kill_9_during_pulls_on_two_instances_keeps_the_pool_invariants() {
     pool.close().await;
     a.stop();
     b.stop();
+    c.stop();
+    drop_database(&db).await;
+}
+
+/// A TCP forwarder in front of PostgreSQL that can be taken down (refusing connections and
+/// cutting open ones) and brought back on the same port: a database restart, as the server
+/// sees it.
+struct FlakyProxy {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    generation: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl FlakyProxy {
+    async fn start(target: &'static str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (tx, _) = tokio::sync::watch::channel(0u64);
+        let generation = std::sync::Arc::new(tx);
+        let (flag, gen) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                if !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let mut cut = gen.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        FlakyProxy {
+            port,
+            up,
+            generation,
+        }
+    }
+
+    fn down(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    fn up(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL goes away under load: requests fail fast with 503 in the envelope (never a 500
+/// or a hang), and the server recovers by itself when the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_under_load_is_a_fast_503_and_heals_by_itself() {
+    let db = fresh_database_url();
+    let db_name = db.rsplit_once('/').unwrap().1.to_string();
+    let proxy = FlakyProxy::start("127.0.0.1:5432").await;
+    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{db_name}", proxy.port);
+    let server = start(&via_proxy);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let seed = seed(&client, &server.url).await;
+    let device = seed["devices"]["august_front_door"].clone();
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let outage = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for worker in 0..4 {
+        let (client, base, device) = (client.clone(), server.url.clone(), device.clone());
+        let (stop, outage) = (stop.clone(), outage.clone());
+        load.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let started = Instant::now();
+                let (path, body) = if worker % 2 == 0 {
+                    ("/devices/get", json!({ "device_id": device }))
+                } else {
+                    (
+                        "/access_codes/create",
+                        json!({ "device_id": device, "name": "load" }),
+                    )
+                };
+                let (status, v) = call(&client, &base, path, body).await;
+                let during = outage.load(std::sync::atomic::Ordering::SeqCst);
+                seen.push((
+                    status,
+                    v["error"]["type"].as_str().map(str::to_owned),
+                    started.elapsed(),
+                    during,
+                ));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    outage.store(true, std::sync::atomic::Ordering::SeqCst);
+    proxy.down();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (health_status, health) = {
+        let res = client
+            .get(format!("{}/health", server.url))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    proxy.up();
+    outage.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // Recovery without a restart.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = call(
+            &client,
+            &server.url,
+            "/devices/get",
+            json!({ "device_id": device }),
+        )
+        .await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not recover: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut all = Vec::new();
+    for l in load {
+        all.extend(l.await.unwrap());
+    }
+    assert_eq!(health_status, 503, "{health}");
+    assert_eq!(health["error"]["type"], "service_unavailable");
+    assert!(
+        all.iter().all(|(s, ..)| *s != 500 && *s != 0),
+        "no 500 and no dropped connection"
+    );
+    let failed: Vec<_> = all.iter().filter(|(s, ..)| *s != 200).collect();
+    assert!(!failed.is_empty(), "the outage was felt");
+    for (status, kind, took, _) in &failed {
+        assert_eq!(
+            (*status, kind.as_deref()),
+            (503, Some("service_unavailable"))
+        );
+        assert!(*took < Duration::from_secs(5), "a 503 came after {took:?}");
+    }
+    assert!(all.iter().any(|(s, _, _, during)| *s == 503 && *during));
+    server.stop();
     drop_database(&db).await;
 }
