@@ -39,6 +39,19 @@ async fn activation_fills_the_pool_and_marks_codes_available(pool: PgPool) {
 
     app.settle().await;
     assert_eq!(app.ready_backups(lock).await, 5);
+    let state = app
+        .ok("/_fake/devices/lock_state", json!({ "device_id": lock }))
+        .await["lock_state"]
+        .clone();
+    assert_eq!(
+        state["backup_pool"],
+        json!({ "enabled": true, "target": 5, "ready": 5, "active_pulled": 0 })
+    );
+    assert_eq!(
+        state["codes_on_lock"].as_array().unwrap().len(),
+        6,
+        "the code and five backups"
+    );
     let (_, code) = app.code(id).await;
     assert_eq!(code["is_backup_access_code_available"], true);
     assert_eq!(code["status"], "unset");

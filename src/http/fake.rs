@@ -68,3 +68,13 @@ pub async fn set_latency(
     let n = p.required("latency_ms", p.int("latency_ms", 0, 60_000))?;
     inject(state, ws, p, Injection::LatencyMs(n as i32)).await
 }
+
+/// `/_fake/devices/lock_state {device_id}`: the codes physically on the lock and its pool.
+pub async fn lock_state(
+    State(state): State<AppState>,
+    ws: Workspace,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let device_id = p.required_uuid("device_id")?;
+    ok(json!({ "lock_state": devices::lock_state(&state, &ws, device_id).await? }))
+}

@@ -526,6 +526,14 @@ pub const ROUTES: &[Route] = &[
         handler: |v| v.serve(fake::set_latency),
     },
     Route {
+        path: "/_fake/devices/lock_state",
+        verbs: Verbs::Read,
+        summary: "Emulator: the codes physically on a lock, and its backup pool's counts",
+        params: &[DEVICE_ID],
+        response: &[("lock_state", "object")],
+        handler: |v| v.serve(fake::lock_state),
+    },
+    Route {
         path: "/openapi.json",
         verbs: Verbs::Read,
         summary: "This document",

@@ -376,3 +376,44 @@ pub fn require_sandbox(ws: &Workspace) -> ApiResult<()> {
         ))
     }
 }
+
+/// `/_fake/devices/lock_state`: what is physically on a sandbox lock, and its pool's counts.
+pub async fn lock_state(state: &AppState, ws: &Workspace, device_id: Uuid) -> ApiResult<Value> {
+    require_sandbox(ws)?;
+    let mut conn = state.pool.acquire().await?;
+    let device = db::devices::get(&mut conn, ws.workspace_id, device_id)
+        .await?
+        .ok_or_else(|| not_found(device_id))?;
+    let codes = db::access_codes::all_on_device(&mut conn, device_id).await?;
+    let pool = PoolStats::of(&device, &codes, &state.behaviour);
+    let on_lock: Vec<Value> = codes
+        .iter()
+        .filter(|c| c.is_on_lock)
+        .map(|c| {
+            serde_json::json!({
+                "access_code_id": c.access_code_id,
+                "code": c.code,
+                "name": c.name,
+                "status": c.status,
+                "is_managed": c.is_managed,
+                "is_backup": c.is_backup,
+                "pulled_for_access_code_id": c.backup_for_access_code_id,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "device_id": device_id,
+        "online": device.online,
+        "removed": device.removed,
+        "max_active_codes_supported": device.max_active_codes_supported,
+        "fail_next_attempts": device.sim_fail_next_attempts,
+        "latency_ms": device.sim_latency_ms.map(i64::from).unwrap_or(state.behaviour.programming_latency_ms),
+        "codes_on_lock": on_lock,
+        "backup_pool": {
+            "enabled": pool.enabled,
+            "target": pool.target,
+            "ready": pool.ready,
+            "active_pulled": pool.active_pulled,
+        },
+    }))
+}
