@@ -40,7 +40,8 @@ CREATE TABLE devices (
     supports_backup_access_code_pool boolean NOT NULL DEFAULT false,
     backup_access_code_pool_enabled boolean NOT NULL DEFAULT false,
     -- Simulation knobs.
-    sim_latency_ms integer NOT NULL DEFAULT 0,
+    -- NULL: the configured default latency.
+    sim_latency_ms integer,
     sim_fail_next_attempts integer NOT NULL DEFAULT 0,
     -- Pool bookkeeping: did the last refill attempt fail, and why.
     pool_refill_failure text,
@@ -117,8 +118,8 @@ CREATE TABLE events (
 CREATE INDEX events_workspace_created_idx ON events (workspace_id, created_at, seq);
 
 -- Durable wake-ups for the per-device reconciler. Rows are inserted freely (no conflicts
--- with a running job); the worker that reconciles a device deletes every due row of it and
--- leaves at most one row for the device's next timed boundary.
+-- with a running job); the worker that reconciles a device deletes every row of it that no
+-- other worker holds and leaves at most one row for the device's next timed boundary.
 CREATE TABLE device_jobs (
     job_id bigserial PRIMARY KEY,
     device_id uuid NOT NULL REFERENCES devices (device_id) ON DELETE CASCADE,

@@ -11,17 +11,27 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/seam_
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
     /// PostgreSQL URL; the database is created if it does not exist.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Address to listen on (port 0 picks a free port; the chosen one is printed).
-    #[arg(long, env = "SEAM_EMULATOR_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: SocketAddr,
-    /// Fixes the sandbox workspace's API key (must start with `seam_`); otherwise one is
-    /// generated on first start and kept.
-    #[arg(long, env = "SEAM_EMULATOR_SANDBOX_API_KEY")]
+    /// Fixes the sandbox workspace's API key (must start with `seam_`); otherwise a new key is
+    /// minted at every start (keys are stored only as hashes) and earlier keys keep working.
+    #[arg(long, global = true, env = "SEAM_EMULATOR_SANDBOX_API_KEY")]
     pub sandbox_api_key: Option<String>,
     /// Largest number of Postgres connections this instance opens.
-    #[arg(long, env = "SEAM_EMULATOR_DB_MAX_CONNECTIONS", default_value_t = 24)]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_DB_MAX_CONNECTIONS",
+        default_value_t = 24
+    )]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering 503; short, so
     /// clients fail fast while PostgreSQL is down.
@@ -32,10 +42,15 @@ pub struct ServerConfig {
     )]
     pub db_acquire_timeout_ms: u64,
     /// Number of background worker tasks in this instance.
-    #[arg(long, env = "SEAM_EMULATOR_WORKERS", default_value_t = 4)]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_WORKERS",
+        default_value_t = 4
+    )]
     pub workers: usize,
     /// Log format.
-    #[arg(long, env = "SEAM_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, env = "SEAM_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     #[command(flatten)]
     pub behaviour: Behaviour,
@@ -54,7 +69,12 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Behaviour {
     /// Unpulled backup codes the worker keeps programmed on each pool-enabled lock.
-    #[arg(long, env = "SEAM_EMULATOR_BACKUP_POOL_SIZE", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_BACKUP_POOL_SIZE",
+        default_value_t = 5
+    )]
     pub backup_pool_size: i64,
     /// Pulled, still-active backups on one device that raise `many_active_backup_codes`.
     #[arg(
@@ -85,7 +105,12 @@ pub struct Behaviour {
     )]
     pub programming_latency_ms: i64,
     /// Pause before retrying after an injected programming failure.
-    #[arg(long, env = "SEAM_EMULATOR_RETRY_INTERVAL_MS", default_value_t = 500)]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_RETRY_INTERVAL_MS",
+        default_value_t = 500
+    )]
     pub retry_interval_ms: i64,
     /// How long a webhook receiver may take to answer one delivery.
     #[arg(
@@ -109,7 +134,12 @@ pub struct Behaviour {
     )]
     pub webhook_retry_cap_ms: i64,
     /// Attempts after which a webhook delivery is given up (marked `failed`).
-    #[arg(long, env = "SEAM_EMULATOR_WEBHOOK_MAX_ATTEMPTS", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAM_EMULATOR_WEBHOOK_MAX_ATTEMPTS",
+        default_value_t = 30
+    )]
     pub webhook_max_attempts: i32,
 }
 

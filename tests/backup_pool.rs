@@ -415,7 +415,8 @@ async fn an_interrupted_pass_is_redone_without_duplicates(pool: PgPool) {
         seam_emulator::worker::reconcile::reconcile(&mut tx, device, &app.state.behaviour, now)
             .await
             .unwrap();
-        // Dropped without commit: as if the process was killed here.
+        // The process dies here: its connection closes and Postgres aborts the transaction.
+        tx.rollback().await.unwrap();
     }
     assert_eq!(
         app.stored_codes(lock).await.iter().filter(|c| c.1).count(),
@@ -905,5 +906,126 @@ async fn turning_the_pool_off_and_unmanaging(pool: PgPool) {
     assert_eq!(
         device["properties"]["backup_access_code_pool_enabled"],
         false
+    );
+}
+
+#[sqlx::test]
+async fn a_flaky_lock_raises_each_condition_once_with_a_stable_start(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let lock = app.device("august_front_door");
+    app.ok(
+        "/_fake/devices/fail_next_attempts",
+        json!({ "device_id": lock, "count": 1000 }),
+    )
+    .await;
+    let created = app
+        .ok(
+            "/access_codes/create",
+            json!({ "device_id": lock, "code": "7777" }),
+        )
+        .await;
+    let id: Uuid = created["access_code"]["access_code_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut first_warning = None;
+    for _ in 0..20 {
+        app.advance(Duration::milliseconds(500)).await;
+        let (_, code) = app.code(id).await;
+        if let Some(w) = code["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["warning_code"] == "delay_in_setting_on_device")
+        {
+            let since = w["created_at"].clone();
+            assert_eq!(
+                *first_warning.get_or_insert(since.clone()),
+                since,
+                "the delay began once"
+            );
+        }
+    }
+    assert!(first_warning.is_some());
+    let events = app
+        .ok(
+            "/events/list",
+            json!({ "since": app.at(-Duration::days(1)), "access_code_id": id }),
+        )
+        .await;
+    let count = |t: &str| {
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == t)
+            .count()
+    };
+    assert_eq!(count("access_code.delay_in_setting_on_device"), 1);
+    assert_eq!(count("access_code.failed_to_set_on_device"), 1);
+
+    app.ok(
+        "/_fake/devices/fail_next_attempts",
+        json!({ "device_id": lock, "count": 0 }),
+    )
+    .await;
+    app.settle().await;
+    let (_, code) = app.code(id).await;
+    assert_eq!(code["status"], "set");
+    assert_eq!(
+        (code["errors"].clone(), code["warnings"].clone()),
+        (json!([]), json!([]))
+    );
+}
+
+#[sqlx::test]
+async fn an_original_keeps_its_backup_and_loses_the_warning_with_it(pool: PgPool) {
+    let app = TestApp::start(pool).await;
+    let lock = app.device("august_front_door");
+    let id = app
+        .pool_code(lock, Duration::hours(1), Duration::days(2))
+        .await;
+    app.settle().await;
+    let first = app
+        .ok(
+            "/access_codes/pull_backup_access_code",
+            json!({ "access_code_id": id }),
+        )
+        .await;
+    app.ok(
+        "/devices/update",
+        json!({ "device_id": lock, "backup_access_code_pool_enabled": false }),
+    )
+    .await;
+    let again = app
+        .ok(
+            "/access_codes/pull_backup_access_code",
+            json!({ "access_code_id": id }),
+        )
+        .await;
+    assert_eq!(
+        again["access_code"]["access_code_id"], first["access_code"]["access_code_id"],
+        "same backup with the pool off"
+    );
+
+    app.ok(
+        "/access_codes/delete",
+        json!({ "access_code_id": first["access_code"]["access_code_id"] }),
+    )
+    .await;
+    app.settle().await;
+    let (_, original) = app.code(id).await;
+    assert_eq!(
+        original["pulled_backup_access_code_id"],
+        serde_json::Value::Null
+    );
+    assert!(
+        !has_condition(
+            &original["warnings"],
+            "warning_code",
+            "using_backup_access_code"
+        ),
+        "{original}"
     );
 }

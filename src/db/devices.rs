@@ -207,3 +207,30 @@ pub async fn seed_names(
         .fetch_all(conn)
         .await
 }
+
+/// Puts a seeded device back as the catalog defines it (name, properties, online, managed,
+/// no pool, no injected failures, no conditions). False when it does not exist.
+pub async fn restore(conn: &mut PgConnection, d: &NewDevice) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE devices SET device_type = $3, name = $4, nickname = NULL, static_properties = $5, \
+         capabilities_supported = $6, custom_metadata = '{}'::jsonb, location = $7, is_managed = true, \
+         online = true, removed = false, locked = true, supported_code_lengths = $8, \
+         max_active_codes_supported = $9, supports_backup_access_code_pool = $10, \
+         backup_access_code_pool_enabled = false, sim_latency_ms = NULL, sim_fail_next_attempts = 0, \
+         pool_refill_failure = NULL, errors = '[]'::jsonb, warnings = '[]'::jsonb \
+         WHERE workspace_id = $1 AND device_id = $2",
+    )
+    .bind(d.workspace_id)
+    .bind(d.device_id)
+    .bind(&d.device_type)
+    .bind(&d.name)
+    .bind(&d.static_properties)
+    .bind(&d.capabilities_supported)
+    .bind(&d.location)
+    .bind(&d.supported_code_lengths)
+    .bind(d.max_active_codes_supported)
+    .bind(d.supports_backup_access_code_pool)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -207,6 +207,11 @@ pub async fn next_due(conn: &mut PgConnection) -> sqlx::Result<Option<DateTime<U
     .await
 }
 
+/// A timestamp column rendered as Seam prints times (UTC, milliseconds, `Z`).
+fn seam_time(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+}
+
 /// Deliveries of a workspace with their attempts, newest first (for `/_fake/webhook_deliveries`).
 pub async fn list_deliveries(
     conn: &mut PgConnection,
@@ -214,20 +219,24 @@ pub async fn list_deliveries(
     webhook_id: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<Value>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(&format!(
+
         "SELECT jsonb_build_object( \
            'delivery_id', d.delivery_id, 'webhook_id', d.webhook_id, 'event_id', d.event_id, \
            'event_type', d.event_type, 'message_id', d.message_id, 'status', d.status, \
-           'attempt_count', d.attempts, 'next_attempt_at', d.next_attempt_at, \
+           'attempt_count', d.attempts, 'next_attempt_at', {next}, \
            'last_response_status', d.last_response_status, 'last_error', d.last_error, \
-           'delivered_at', d.delivered_at, \
-           'attempts', COALESCE((SELECT jsonb_agg(jsonb_build_object('attempted_at', a.attempted_at, \
+           'delivered_at', {delivered}, \
+           'attempts', COALESCE((SELECT jsonb_agg(jsonb_build_object('attempted_at', {attempted}, \
                'response_status', a.response_status, 'error', a.error, 'duration_ms', a.duration_ms) \
                ORDER BY a.attempted_at) FROM webhook_attempts a WHERE a.delivery_id = d.delivery_id), '[]'::jsonb)) \
          FROM webhook_deliveries d JOIN webhooks w ON w.webhook_id = d.webhook_id \
          WHERE w.workspace_id = $1 AND ($2::uuid IS NULL OR d.webhook_id = $2) \
          ORDER BY d.delivery_id DESC LIMIT $3",
-    )
+        next = seam_time("d.next_attempt_at"),
+        delivered = seam_time("d.delivered_at"),
+        attempted = seam_time("a.attempted_at"),
+    ))
     .bind(workspace_id)
     .bind(webhook_id)
     .bind(limit)

@@ -1,6 +1,7 @@
 //! `/_fake/*`: emulator controls for sandbox workspaces (seed ids, failure injection).
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -11,13 +12,16 @@ use crate::service::devices::{self, Injection};
 use crate::service::sandbox;
 use crate::state::{AppState, Workspace};
 
-/// `GET /_fake/default_seed`: workspace id and seeded device ids by name.
+/// `GET /_fake/default_seed`: workspace id, the caller's key, and seeded device ids by name.
 pub async fn default_seed(
     State(state): State<AppState>,
     ws: Workspace,
+    headers: HeaderMap,
     _p: Params,
 ) -> ApiResult<Json<Value>> {
-    ok(sandbox::default_seed(&state, &ws).await?)
+    let mut seed = sandbox::default_seed(&state, &ws).await?;
+    seed["api_key"] = Value::String(super::auth::bearer_key(&headers)?.to_string());
+    ok(seed)
 }
 
 async fn inject(

@@ -2,7 +2,7 @@
 //! envelope for unknown routes and wrong verbs.
 
 mod access_codes;
-mod auth;
+pub mod auth;
 mod devices;
 mod events;
 mod fake;

@@ -137,6 +137,12 @@ const GET_CODE: &[Param] = &[
 ];
 const PAGINATED_DEVICES: &[(&str, &str)] = &[("devices", "device[]"), ("pagination", "pagination")];
 const ATTEMPT: &[(&str, &str)] = &[("action_attempt", "action_attempt")];
+const INJECTION: &[(&str, &str)] = &[
+    ("device_id", "string"),
+    ("fail_next_attempts", "integer"),
+    ("max_active_codes_supported", "integer"),
+    ("latency_ms", "integer"),
+];
 
 /// Every route, in the order the docs list them.
 pub const ROUTES: &[Route] = &[
@@ -489,6 +495,7 @@ pub const ROUTES: &[Route] = &[
         response: &[
             ("workspace_id", "string"),
             ("connected_account_id", "string"),
+            ("api_key", "string"),
             ("devices", "object"),
         ],
         handler: |v| v.serve(fake::default_seed),
@@ -506,7 +513,7 @@ pub const ROUTES: &[Route] = &[
         verbs: Verbs::Write,
         summary: "Emulator: fail the lock's next N programming or removal attempts",
         params: &[DEVICE_ID, ("count", Int, true)],
-        response: &[],
+        response: INJECTION,
         handler: |v| v.serve(fake::fail_next_attempts),
     },
     Route {
@@ -514,7 +521,7 @@ pub const ROUTES: &[Route] = &[
         verbs: Verbs::Write,
         summary: "Emulator: set how many codes the lock holds",
         params: &[DEVICE_ID, ("max_active_codes_supported", Int, true)],
-        response: &[],
+        response: INJECTION,
         handler: |v| v.serve(fake::set_slot_count),
     },
     Route {
@@ -522,7 +529,7 @@ pub const ROUTES: &[Route] = &[
         verbs: Verbs::Write,
         summary: "Emulator: set how long one programming round takes",
         params: &[DEVICE_ID, ("latency_ms", Int, true)],
-        response: &[],
+        response: INJECTION,
         handler: |v| v.serve(fake::set_latency),
     },
     Route {
@@ -559,7 +566,7 @@ fn param_schema(ty: Ty) -> Value {
 fn response_schema(name: &str) -> Value {
     match name.strip_suffix("[]") {
         Some(item) => json!({ "type": "array", "items": response_schema(item) }),
-        None if matches!(name, "string" | "object") => json!({ "type": name }),
+        None if matches!(name, "string" | "integer" | "object") => json!({ "type": name }),
         None => json!({ "$ref": format!("#/components/schemas/{name}") }),
     }
 }

@@ -217,7 +217,6 @@ pub async fn generate_code(state: &AppState, ws: &Workspace, device_id: Uuid) ->
     let mut conn = state.pool.acquire().await?;
     let device = db::devices::get(&mut conn, ws.workspace_id, device_id)
         .await?
-        .filter(|d| d.is_managed)
         .ok_or_else(|| {
             ApiError::not_found("device_not_found", format!("Device {device_id} not found"))
         })?;

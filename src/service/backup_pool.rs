@@ -17,6 +17,9 @@ use crate::domain::event::event_type;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Workspace};
 
+/// The warning a pull puts on the original code.
+pub const USING_BACKUP_WARNING: &str = "using_backup_access_code";
+
 /// Counts that decide a pool's health.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStats {
@@ -84,7 +87,8 @@ pub async fn pull(
         .find(|c| c.access_code_id == access_code_id)
         .cloned()
         .ok_or_else(|| code_not_found(access_code_id))?;
-    check_pullable(&device, &original)?;
+    check_original(&original)?;
+    // An original keeps the backup it has, even once its pool is off or it is being removed.
     if let Some(existing) = codes
         .iter()
         .find(|c| c.backup_for_access_code_id == Some(access_code_id))
@@ -94,6 +98,7 @@ pub async fn pull(
         tx.commit().await?;
         return Ok(backup);
     }
+    check_can_take_new(&device, &original)?;
     let backup = codes
         .iter_mut()
         .find(|c| is_ready_backup(c))
@@ -115,9 +120,9 @@ pub async fn pull(
     conditions::sync(
         &mut warnings,
         Kind::CodeWarning,
-        &["using_backup_access_code"],
+        &[USING_BACKUP_WARNING],
         &[(
-            "using_backup_access_code",
+            USING_BACKUP_WARNING,
             format!("A backup access code ({backup_id}) was pulled for this code"),
         )],
         now,
@@ -150,7 +155,8 @@ pub async fn pull(
     Ok(backup)
 }
 
-fn check_pullable(device: &DeviceRow, original: &AccessCodeRow) -> ApiResult<()> {
+/// A backup can only serve a managed, time-bound primary code.
+fn check_original(original: &AccessCodeRow) -> ApiResult<()> {
     let id = original.access_code_id;
     if !original.is_managed {
         return Err(code_not_found(id));
@@ -169,6 +175,12 @@ fn check_pullable(device: &DeviceRow, original: &AccessCodeRow) -> ApiResult<()>
             ),
         ));
     }
+    Ok(())
+}
+
+/// A new backup is handed out only to a live code on a device whose pool is on.
+fn check_can_take_new(device: &DeviceRow, original: &AccessCodeRow) -> ApiResult<()> {
+    let id = original.access_code_id;
     if original.status == status::REMOVING {
         return Err(ApiError::bad_request(
             "access_code_being_removed",

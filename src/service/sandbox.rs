@@ -173,26 +173,40 @@ pub async fn default_seed(state: &AppState, ws: &Workspace) -> ApiResult<Value> 
 }
 
 /// `workspaces/reset_sandbox`: the workspace returns to its seeded state with the same device
-/// ids. Devices, codes (and so every lock's contents and pending jobs), action attempts and
-/// events go; API keys and webhook registrations stay.
+/// ids. Devices get their seeded state back; codes (and so every lock's contents), action
+/// attempts and events go; API keys and webhook registrations stay. Leftover jobs find
+/// nothing to do.
 pub async fn reset(state: &AppState, ws: &Workspace) -> ApiResult<ActionAttemptRow> {
     super::devices::require_sandbox(ws)?;
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    // Wait for every in-flight writer of these devices, as any writer would.
+    // Take every device's write lock, in id order, as each writer takes one. Devices are
+    // restored in place rather than deleted, so the reset never touches a job row a worker
+    // holds (a worker holds its job, then waits for the device).
     sqlx::query(
-        "SELECT device_id FROM devices WHERE workspace_id = $1 ORDER BY device_id FOR UPDATE",
+        "SELECT device_id FROM devices WHERE workspace_id = $1 ORDER BY device_id FOR NO KEY UPDATE",
     )
     .bind(ws.workspace_id)
     .execute(&mut *tx)
     .await?;
-    for table in ["access_codes", "devices", "action_attempts", "events"] {
+    for table in ["access_codes", "action_attempts", "events"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE workspace_id = $1"))
             .bind(ws.workspace_id)
             .execute(&mut *tx)
             .await?;
     }
-    seed_devices(&mut tx, ws.workspace_id, now).await?;
+    let seeded = catalog::sandbox_devices(ws.workspace_id, now);
+    for device in &seeded {
+        if !db::devices::restore(&mut tx, device).await? {
+            db::devices::insert_if_missing(&mut tx, device).await?;
+        }
+    }
+    let names: Vec<String> = seeded.iter().map(|d| d.seed_name.clone()).collect();
+    sqlx::query("DELETE FROM devices WHERE workspace_id = $1 AND NOT (seed_name = ANY($2))")
+        .bind(ws.workspace_id)
+        .bind(&names)
+        .execute(&mut *tx)
+        .await?;
     let attempt = db::action_attempts::insert(
         &mut tx,
         ws.workspace_id,

@@ -129,6 +129,7 @@ pub async fn deliveries(
     webhook_id: Option<Uuid>,
     limit: i64,
 ) -> ApiResult<Vec<Value>> {
+    super::devices::require_sandbox(ws)?;
     let mut conn = state.pool.acquire().await?;
     Ok(db::webhooks::list_deliveries(&mut conn, ws.workspace_id, webhook_id, limit).await?)
 }

@@ -22,6 +22,9 @@ use crate::state::AppState;
 /// another instance was missed.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 
+/// Shortest sleep of a worker that found nothing to claim.
+const HELD_JOB_PAUSE: Duration = Duration::from_millis(50);
+
 /// A handle that runs reconcile jobs.
 #[derive(Debug, Clone)]
 pub struct Worker {
@@ -125,10 +128,12 @@ impl Worker {
             return Duration::from_secs(1);
         };
         match db::jobs::next_due(&mut conn).await {
+            // A job already due is held by another worker (this one just found none to
+            // claim): wait for its wake-up rather than spin on it.
             Ok(Some(due)) => (due - self.state.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
-                .min(IDLE_POLL),
+                .clamp(HELD_JOB_PAUSE, IDLE_POLL),
             _ => IDLE_POLL,
         }
     }

@@ -18,7 +18,7 @@ use crate::domain::conditions::{self, Kind};
 use crate::domain::device::DeviceRow;
 use crate::domain::event::event_type;
 use crate::service::access_codes::fresh_code;
-use crate::service::backup_pool::{is_ready_backup, PoolStats};
+use crate::service::backup_pool::{is_ready_backup, PoolStats, USING_BACKUP_WARNING};
 use crate::service::devices::{as_list, refresh_conditions};
 use crate::service::{earliest, events, ms};
 use crate::sim::lock::{LockFailure, VirtualLock};
@@ -201,6 +201,25 @@ fn remove_what_must_go(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut 
                 pass.retry(failure);
             }
         }
+    } // An original whose pulled backup is gone no longer uses a backup.
+    let gone_backups: Vec<Uuid> = codes
+        .iter()
+        .filter(|c| pass.deleted.contains(&c.access_code_id))
+        .filter_map(|c| c.backup_for_access_code_id)
+        .collect();
+    for original in codes
+        .iter_mut()
+        .filter(|c| gone_backups.contains(&c.access_code_id))
+    {
+        let mut warnings = as_list(&original.warnings);
+        conditions::sync(
+            &mut warnings,
+            Kind::CodeWarning,
+            &[USING_BACKUP_WARNING],
+            &[],
+            now,
+        );
+        original.warnings = Value::Array(warnings);
     }
 }
 
@@ -246,7 +265,7 @@ fn program_pending(pass: &mut Pass, codes: &mut [AccessCodeRow], lock: &mut Virt
                 code.is_on_lock = true;
                 code.needs_programming_since = None;
                 code.programming_failure = None;
-                set_code_errors(code, &[], now);
+                clear_programming_conditions(code, now);
                 let scheduled = code.starts_at.is_some_and(|s| s > now);
                 code.status = if scheduled {
                     status::UNSET
@@ -341,12 +360,15 @@ fn set_code_errors(
     let mut list = as_list(&code.errors);
     let added = conditions::sync(&mut list, Kind::CodeError, CODE_ERRORS, wanted, now);
     code.errors = Value::Array(list);
-    if wanted.is_empty() {
-        let mut warnings = as_list(&code.warnings);
-        conditions::sync(&mut warnings, Kind::CodeWarning, CODE_WARNINGS, &[], now);
-        code.warnings = Value::Array(warnings);
-    }
     added
+}
+
+/// Clears every error and warning the reconciler raised on a code: it is on the lock now.
+fn clear_programming_conditions(code: &mut AccessCodeRow, now: DateTime<Utc>) {
+    set_code_errors(code, &[], now);
+    let mut warnings = as_list(&code.warnings);
+    conditions::sync(&mut warnings, Kind::CodeWarning, CODE_WARNINGS, &[], now);
+    code.warnings = Value::Array(warnings);
 }
 
 fn attempt_error(error_type: &str, failure: LockFailure) -> Value {
