@@ -6,7 +6,9 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::After;
-use crate::domain::access_code::{AccessCodeRow, ACCESS_CODE_COLUMNS};
+use crate::domain::access_code::{
+    fill_pool_facts, AccessCodeRow, ACCESS_CODE_COLUMNS, ACCESS_CODE_COLUMNS_WITHOUT_POOL_FACTS,
+};
 
 const FROM: &str = "FROM access_codes ac JOIN devices d ON d.device_id = ac.device_id";
 
@@ -45,12 +47,15 @@ pub async fn all_on_device(
     conn: &mut PgConnection,
     device_id: Uuid,
 ) -> sqlx::Result<Vec<AccessCodeRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {ACCESS_CODE_COLUMNS} {FROM} WHERE ac.device_id = $1 ORDER BY ac.created_at, ac.access_code_id"
+    let mut codes: Vec<AccessCodeRow> = sqlx::query_as(&format!(
+        "SELECT {ACCESS_CODE_COLUMNS_WITHOUT_POOL_FACTS} {FROM} WHERE ac.device_id = $1 \
+         ORDER BY ac.created_at, ac.access_code_id"
     ))
     .bind(device_id)
     .fetch_all(conn)
-    .await
+    .await?;
+    fill_pool_facts(&mut codes);
+    Ok(codes)
 }
 
 /// Whether a code value is taken on a device.
@@ -135,7 +140,43 @@ pub async fn list(
     }
     q.push(" ORDER BY ac.created_at, ac.access_code_id LIMIT ")
         .push_bind(limit);
-    q.build_query_as().fetch_all(conn).await
+    let mut rows: Vec<AccessCodeRow> = q.build_query_as().fetch_all(&mut *conn).await?;
+    attach_pool_facts(conn, &mut rows).await?;
+    Ok(rows)
+}
+
+/// Fills the pool facts of listed codes with two lookups for the whole page.
+async fn attach_pool_facts(
+    conn: &mut PgConnection,
+    rows: &mut [AccessCodeRow],
+) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.access_code_id).collect();
+    let mut devices: Vec<Uuid> = rows.iter().map(|r| r.device_id).collect();
+    devices.sort();
+    devices.dedup();
+    let links: std::collections::HashMap<Uuid, Uuid> = sqlx::query_as(
+        "SELECT backup_for_access_code_id, access_code_id FROM access_codes WHERE backup_for_access_code_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let ready: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT device_id FROM access_codes WHERE device_id = ANY($1) AND is_backup \
+         AND backup_for_access_code_id IS NULL AND status = 'set'",
+    )
+    .bind(&devices)
+    .fetch_all(conn)
+    .await?;
+    for r in rows.iter_mut() {
+        r.pulled_backup_access_code_id = links.get(&r.access_code_id).copied();
+        r.pool_has_ready = ready.contains(&r.device_id);
+    }
+    Ok(())
 }
 
 /// Inserts a new code row (the computed columns of the row are ignored).

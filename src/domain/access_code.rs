@@ -18,18 +18,51 @@ pub mod status {
     pub const REMOVING: &str = "removing";
 }
 
-/// The columns every access-code query selects, in [`AccessCodeRow`]'s order. Expects the
-/// table aliased `ac` and its device joined as `d`.
-pub const ACCESS_CODE_COLUMNS: &str = "ac.access_code_id, ac.workspace_id, ac.device_id, ac.name, \
+/// The stored columns of a code, with its device's pool switch; expects the table aliased
+/// `ac` and its device joined as `d`.
+macro_rules! stored_columns {
+    () => {
+        "ac.access_code_id, ac.workspace_id, ac.device_id, ac.name, \
     ac.code, ac.common_code_key, ac.starts_at, ac.ends_at, ac.status, ac.is_managed, ac.is_backup, \
     ac.backup_for_access_code_id, ac.pulled_at, ac.is_external_modification_allowed, \
     ac.is_one_time_use, ac.is_offline_access_code, ac.is_on_lock, ac.needs_programming_since, \
     ac.programming_failure, ac.pending_action_attempt_id, ac.errors, ac.warnings, ac.created_at, \
-    d.backup_access_code_pool_enabled AS pool_enabled, \
-    (SELECT b.access_code_id FROM access_codes b WHERE b.backup_for_access_code_id = ac.access_code_id) \
+    d.backup_access_code_pool_enabled AS pool_enabled"
+    };
+}
+
+/// The columns of a single-code read, in [`AccessCodeRow`]'s order, with the pool facts
+/// computed by subqueries.
+pub const ACCESS_CODE_COLUMNS: &str = concat!(
+    stored_columns!(),
+    ", (SELECT b.access_code_id FROM access_codes b WHERE b.backup_for_access_code_id = ac.access_code_id) \
         AS pulled_backup_access_code_id, \
     EXISTS (SELECT 1 FROM access_codes r WHERE r.device_id = ac.device_id AND r.is_backup \
-        AND r.backup_for_access_code_id IS NULL AND r.status = 'set') AS pool_has_ready";
+        AND r.backup_for_access_code_id IS NULL AND r.status = 'set') AS pool_has_ready"
+);
+
+/// The columns of a many-code read: the pool facts are left blank here and filled by
+/// [`fill_pool_facts`] (or the list query's own lookups), which is much cheaper than two
+/// subqueries per row.
+pub const ACCESS_CODE_COLUMNS_WITHOUT_POOL_FACTS: &str = concat!(
+    stored_columns!(),
+    ", NULL::uuid AS pulled_backup_access_code_id, false AS pool_has_ready"
+);
+
+/// Fills the pool facts of every code of one device, given all of that device's codes.
+pub fn fill_pool_facts(codes: &mut [AccessCodeRow]) {
+    let has_ready = codes
+        .iter()
+        .any(|c| c.is_unpulled_backup() && c.status == status::SET);
+    let links: std::collections::HashMap<Uuid, Uuid> = codes
+        .iter()
+        .filter_map(|c| c.backup_for_access_code_id.map(|o| (o, c.access_code_id)))
+        .collect();
+    for c in codes.iter_mut() {
+        c.pool_has_ready = has_ready;
+        c.pulled_backup_access_code_id = links.get(&c.access_code_id).copied();
+    }
+}
 
 /// One access-code row, with what its rendering needs from its device and pool.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -171,16 +171,21 @@ async fn activate_pool(
 
 /// A random code of the given length that is free on the device.
 pub fn fresh_code(taken: &[String], length: i32) -> Option<String> {
-    let mut rng = rand::rng();
-    let space = 10u64.pow(length as u32);
-    let format = |n: u64| format!("{n:0width$}", width = length as usize);
     for _ in 0..200 {
-        let candidate = format(rng.random_range(0..space));
+        let candidate = random_code(length);
         if !taken.contains(&candidate) {
             return Some(candidate);
         }
     }
-    (0..space).map(format).find(|c| !taken.contains(c))
+    (0..10u64.pow(length as u32))
+        .map(|n| format!("{n:0width$}", width = length as usize))
+        .find(|c| !taken.contains(c))
+}
+
+/// A uniformly random code of `length` digits.
+fn random_code(length: i32) -> String {
+    let n = rand::rng().random_range(0..10u64.pow(length as u32));
+    format!("{n:0width$}", width = length as usize)
 }
 
 /// The length a generated code gets: the preferred one if supported, else the shortest.
@@ -203,6 +208,14 @@ async fn generate(
             format!("Device {} cannot hold access codes", device.device_id),
         )
     })?;
+    // A random value is almost always free: check a few against the unique index before
+    // reading every code of the device.
+    for _ in 0..4 {
+        let candidate = random_code(length);
+        if !db::access_codes::code_taken(conn, device.device_id, &candidate, None).await? {
+            return Ok(candidate);
+        }
+    }
     let taken = db::access_codes::codes_on_device(conn, device.device_id).await?;
     fresh_code(&taken, length).ok_or_else(|| {
         ApiError::bad_request(
