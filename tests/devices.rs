@@ -73,7 +73,9 @@ async fn a_lock_has_every_field_seam_documents(pool: PgPool) {
         .is_some_and(|s| s.parse::<Uuid>().is_ok()));
     assert_eq!(d["device_type"], "august_lock");
     assert_eq!(d["display_name"], "FRONT DOOR");
-    assert!(d.as_object().unwrap().contains_key("nickname"));
+    // Seam types nickname as a non-null string: absent until one is set.
+    assert!(!d.as_object().unwrap().contains_key("nickname"));
+    assert_eq!(d["space_ids"], json!([]));
     assert_eq!(d["capabilities_supported"], json!(["access_code", "lock"]));
     assert_eq!(
         d["location"],

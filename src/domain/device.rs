@@ -125,7 +125,10 @@ impl DeviceRow {
         );
         obj.insert("device_type".into(), json!(self.device_type));
         obj.insert("display_name".into(), json!(self.display_name()));
-        obj.insert("nickname".into(), json!(self.nickname));
+        if let Some(nickname) = &self.nickname {
+            obj.insert("nickname".into(), json!(nickname));
+        }
+        obj.insert("space_ids".into(), json!([]));
         obj.insert(
             "capabilities_supported".into(),
             json!(self.capabilities_supported),

@@ -43,7 +43,8 @@ pub fn components() -> Value {
         ],
         json!({
             "device_id": uuid, "workspace_id": uuid, "connected_account_id": uuid, "device_type": string,
-            "display_name": string, "nickname": nullable(string.clone()),
+            "display_name": string, "nickname": string,
+            "space_ids": { "type": "array", "items": uuid },
             "capabilities_supported": { "type": "array", "items": string },
             "properties": object(&["online", "name", "appearance", "model"], json!({
                 "online": boolean, "name": string, "appearance": object(&["name"], json!({ "name": string })),

@@ -326,7 +326,21 @@ pub async fn simulate(
     let codes = db::access_codes::all_on_device(&mut tx, device_id).await?;
     refresh_conditions(&mut device, &codes, &state.behaviour, now);
     db::devices::save(&mut tx, &device).await?;
-    db::events::insert(&mut tx, event, events::for_device(&device), now).await?;
+    let payload = match sim {
+        // Seam's device.disconnected carries the cause and the conditions at that moment.
+        Simulation::Disconnect => events::for_device_with(
+            &device,
+            serde_json::json!({
+                "error_code": "device_disconnected",
+                "device_errors": device.errors,
+                "device_warnings": device.warnings,
+                "connected_account_errors": [],
+                "connected_account_warnings": [],
+            }),
+        ),
+        Simulation::Connect | Simulation::Remove => events::for_device(&device),
+    };
+    db::events::insert(&mut tx, event, payload, now).await?;
     db::jobs::enqueue(&mut tx, device_id, now).await?;
     tx.commit().await?;
     Ok(())

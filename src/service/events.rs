@@ -28,7 +28,15 @@ pub fn for_code(device: &DeviceRow, code_id: Uuid) -> NewEvent {
 
 /// An event about one code, carrying more keys.
 pub fn for_code_with(device: &DeviceRow, code_id: Uuid, extra: Value) -> NewEvent {
-    let mut e = for_code(device, code_id);
+    with_extra(for_code(device, code_id), extra)
+}
+
+/// An event about a device, carrying more keys.
+pub fn for_device_with(device: &DeviceRow, extra: Value) -> NewEvent {
+    with_extra(for_device(device), extra)
+}
+
+fn with_extra(mut e: NewEvent, extra: Value) -> NewEvent {
     if let Value::Object(map) = extra {
         e.extra = map;
     }

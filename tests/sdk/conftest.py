@@ -9,10 +9,19 @@ Environment knobs:
                              (default: postgres://postgres@127.0.0.1:5432)
 Each session uses a fresh database ``sdk_<random hex>`` and drops it at teardown.
 
+The ``emulator_factory`` fixture is a function ``(**env) -> EmulatorInstance``: a server of
+the test's own on its own fresh database, which the test starts, stops (SIGTERM) and starts
+again with the same DATABASE_URL and SEAM_EMULATOR_SANDBOX_API_KEY (the instances are
+stopped and their databases dropped at teardown).
+
+The ``receiver`` fixture is the session's webhook receiver (tests/sdk/js/receiver.mjs, which
+verifies every delivery with the official @seamapi/webhook package): a ``Receiver`` with
+``hook_url(channel)``, ``configure(channel, secret=, status=)`` and ``received(channel)``.
+
 The ``run_node_tests`` fixture is a function ``(js_dir, node)``: it runs a JS suite
 (``node --test`` over ``js_dir/*.test.mjs``) against the shared server with SEAM_ENDPOINT,
-SEAM_API_KEY and SEAM_SEED_JSON set, and fails the calling test with node's output unless
-every JS test passed.
+SEAM_API_KEY, SEAM_SEED_JSON and SEAM_WEBHOOK_RECEIVER_URL set, and fails the calling test
+with node's output unless every JS test passed.
 """
 
 from __future__ import annotations
@@ -30,30 +39,45 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "seam-emulator"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
+JS_DIR = Path(__file__).resolve().parent / "js"
+RECEIVER_SCRIPT = JS_DIR / "receiver.mjs"
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_GRACE_S = 10.0
 NODE_TIMEOUT_S = 300
 LISTENING_RE = re.compile(r"listening on (http://\S+)")
 
+# Server settings shared by every instance the suite starts: short failure delays so a
+# rehearsal shows `failed_to_set_on_device` within a second, and fast webhook retries
+# (200 ms doubling, capped at 1 s) so redelivery after a receiver outage is quick.
+SERVER_ENV = {
+    "SEAM_EMULATOR_BIND": "127.0.0.1:0",
+    "SEAM_EMULATOR_DELAY_WARNING_AFTER_MS": "300",
+    "SEAM_EMULATOR_FAILED_TO_SET_AFTER_MS": "800",
+    "SEAM_EMULATOR_WEBHOOK_RETRY_BASE_MS": "200",
+    "SEAM_EMULATOR_WEBHOOK_RETRY_CAP_MS": "1000",
+    "RUST_LOG": "warn",
+}
 
-class _ServerProcess:
-    """The server subprocess, its collected output and the URL it listens on."""
 
-    def __init__(self, binary: Path, env: dict[str, str]):
+class _ChildProcess:
+    """A child process, its collected output and the URL it prints as `listening on URL`."""
+
+    def __init__(self, argv: Sequence[str], env: dict[str, str], cwd: Path, name: str):
+        self.name = name
         self.lines: list[str] = []
         self._lock = threading.Lock()
         self._listening = threading.Event()
         self.endpoint: str | None = None
         self.proc = subprocess.Popen(
-            [str(binary)],
-            cwd=REPO_ROOT,
+            list(argv),
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -91,7 +115,7 @@ class _ServerProcess:
                 break
         if self.endpoint is not None:
             return self.endpoint
-        # Give the reader a moment to collect the last lines of a dying server.
+        # Give the reader a moment to collect the last lines of a dying process.
         self._reader.join(1.0)
         code = self.proc.poll()
         why = (
@@ -101,11 +125,12 @@ class _ServerProcess:
         )
         self.stop()
         pytest.fail(
-            f"seam-emulator {why}.\n--- server output ---\n{self.output()}",
+            f"{self.name} {why}.\n--- {self.name} output ---\n{self.output()}",
             pytrace=False,
         )
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL after the grace period; the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -114,10 +139,11 @@ class _ServerProcess:
                 self.proc.kill()
                 self.proc.wait(5)
         self._reader.join(2.0)
+        return self.proc.returncode
 
 
 def _drop_database(pg_url: str, db_name: str) -> None:
-    """Best effort: drop the session's database (psql if available)."""
+    """Best effort: drop a database the suite created (psql if available)."""
     psql = shutil.which("psql")
     if psql is None:
         print(f"[sdk conftest] psql not found; database {db_name} left behind")
@@ -140,18 +166,28 @@ def _drop_database(pg_url: str, db_name: str) -> None:
         print(f"[sdk conftest] could not drop {db_name}: {res.stderr.strip()}")
 
 
-def _get_json(url: str, api_key: str, timeout: float = 10.0) -> dict:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {api_key}"})
+def _http_json(
+    method: str, url: str, body: Any = None, api_key: str | None = None, timeout: float = 10.0
+) -> dict:
+    """One JSON request; the decoded body of a 2xx answer, else an AssertionError."""
+    headers = {"Content-Type": "application/json"}
+    if api_key is not None:
+        headers["Authorization"] = f"Bearer {api_key}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read().decode())
     except urllib.error.HTTPError as e:
-        body = e.read().decode(errors="replace")
-        raise AssertionError(f"GET {url} -> HTTP {e.code}: {body}") from None
+        text = e.read().decode(errors="replace")
+        raise AssertionError(f"{method} {url} -> HTTP {e.code}: {text}") from None
 
 
-@pytest.fixture(scope="session")
-def server():
+def _get_json(url: str, api_key: str, timeout: float = 10.0) -> dict:
+    return _http_json("GET", url, api_key=api_key, timeout=timeout)
+
+
+def _server_binary() -> Path:
     binary = Path(os.environ.get("SEAM_EMULATOR_BIN") or DEFAULT_BIN)
     if not binary.is_absolute():
         binary = REPO_ROOT / binary
@@ -161,49 +197,123 @@ def server():
             "or set SEAM_EMULATOR_BIN",
             pytrace=False,
         )
+    return binary
 
-    pg_url = (os.environ.get("SEAM_SDK_TEST_PG_URL") or DEFAULT_PG_URL).rstrip("/")
-    db_name = f"sdk_{secrets.token_hex(8)}"
-    api_key = f"seam_sdktest_{secrets.token_hex(12)}"
 
-    env = dict(os.environ)
-    # Never let a developer's SEAM_* client settings leak into the SDKs.
-    for var in ("SEAM_API_KEY", "SEAM_ENDPOINT", "SEAM_PERSONAL_ACCESS_TOKEN"):
-        env.pop(var, None)
-    env.update(
-        {
-            "DATABASE_URL": f"{pg_url}/{db_name}",
-            "SEAM_EMULATOR_BIND": "127.0.0.1:0",
-            "SEAM_EMULATOR_SANDBOX_API_KEY": api_key,
-            "SEAM_EMULATOR_DELAY_WARNING_AFTER_MS": "300",
-            "SEAM_EMULATOR_FAILED_TO_SET_AFTER_MS": "800",
-            "RUST_LOG": "warn",
-        }
-    )
+def _pg_url() -> str:
+    return (os.environ.get("SEAM_SDK_TEST_PG_URL") or DEFAULT_PG_URL).rstrip("/")
 
-    srv = _ServerProcess(binary, env)
-    try:
-        endpoint = srv.wait_listening(STARTUP_TIMEOUT_S)
+
+class EmulatorInstance:
+    """seam-emulator on one fresh database under one sandbox key, started on demand.
+
+    ``start()`` launches a new process with the same DATABASE_URL and
+    SEAM_EMULATOR_SANDBOX_API_KEY every time (so a restart finds everything it left in
+    Postgres) and returns its endpoint; the port is new each time. ``stop()`` sends SIGTERM
+    and returns the exit code. ``drop()`` stops it and drops its database.
+    """
+
+    def __init__(self, extra_env: dict[str, str] | None = None, prefix: str = "sdk"):
+        self.binary = _server_binary()
+        self.pg_url = _pg_url()
+        self.db_name = f"{prefix}_{secrets.token_hex(8)}"
+        self.api_key = f"seam_sdktest_{secrets.token_hex(12)}"
+        self.database_url = f"{self.pg_url}/{self.db_name}"
+        self.extra_env = dict(extra_env or {})
+        self.process: _ChildProcess | None = None
+        self.endpoint: str | None = None
+        self.exit_codes: list[int | None] = []
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # Never let a developer's SEAM_* client settings leak into the server.
+        for var in ("SEAM_API_KEY", "SEAM_ENDPOINT", "SEAM_PERSONAL_ACCESS_TOKEN"):
+            env.pop(var, None)
+        env.update(SERVER_ENV)
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "SEAM_EMULATOR_SANDBOX_API_KEY": self.api_key,
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.proc.poll() is None
+
+    def start(self) -> str:
+        assert not self.running, "already running: stop() it first"
+        self.process = _ChildProcess(
+            [str(self.binary)], self.env(), REPO_ROOT, name="seam-emulator"
+        )
+        self.endpoint = self.process.wait_listening(STARTUP_TIMEOUT_S)
+        return self.endpoint
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None
+        code = self.process.stop()
+        self.exit_codes.append(code)
+        if code not in (0, None, -signal.SIGTERM, -signal.SIGKILL):
+            print(
+                f"[sdk conftest] server exited with {code}\n{self.process.output(50)}"
+            )
+        return code
+
+    def output(self, last: int = 200) -> str:
+        return self.process.output(last) if self.process else ""
+
+    def seed(self) -> dict:
+        assert self.endpoint, "not started"
         try:
-            seed = _get_json(f"{endpoint}/_fake/default_seed", api_key)
+            seed = _get_json(f"{self.endpoint}/_fake/default_seed", self.api_key)
         except Exception as e:  # noqa: BLE001
             pytest.fail(
                 f"GET /_fake/default_seed failed: {e}\n--- server output ---\n"
-                f"{srv.output()}",
+                f"{self.output()}",
                 pytrace=False,
             )
         if not isinstance(seed.get("devices"), dict) or not seed.get("workspace_id"):
             pytest.fail(f"unexpected /_fake/default_seed body: {seed}", pytrace=False)
+        return seed
 
-        yield {"endpoint": endpoint, "api_key": api_key, "seed": seed}
+    def call(self, route: str, body: dict | None = None, method: str = "POST") -> dict:
+        """One API call with the sandbox key; the JSON answer (2xx only)."""
+        assert self.endpoint, "not started"
+        return _http_json(method, f"{self.endpoint}{route}", body or {}, api_key=self.api_key)
+
+    def drop(self) -> None:
+        self.stop()
+        _drop_database(self.pg_url, self.db_name)
+
+
+@pytest.fixture(scope="session")
+def server():
+    instance = EmulatorInstance()
+    try:
+        endpoint = instance.start()
+        seed = instance.seed()
+        yield {"endpoint": endpoint, "api_key": instance.api_key, "seed": seed}
     finally:
-        srv.stop()
-        if srv.proc.returncode not in (0, None, -signal.SIGTERM, -signal.SIGKILL):
-            print(
-                f"[sdk conftest] server exited with {srv.proc.returncode}\n"
-                f"{srv.output(50)}"
-            )
-        _drop_database(pg_url, db_name)
+        instance.drop()
+
+
+@pytest.fixture
+def emulator_factory():
+    """``make(**env) -> EmulatorInstance``: a server of the test's own, on its own fresh
+    database (not started: call ``start()``); stopped and dropped at teardown."""
+    made: list[EmulatorInstance] = []
+
+    def make(**extra_env: str) -> EmulatorInstance:
+        instance = EmulatorInstance(extra_env, prefix="sdkown")
+        made.append(instance)
+        return instance
+
+    yield make
+    for instance in made:
+        instance.drop()
 
 
 @pytest.fixture(scope="session")
@@ -217,7 +327,74 @@ def devices(seed) -> dict[str, str]:
     return seed["devices"]
 
 
-def _run_node_tests(server: dict, js_dir: Path, node: str | os.PathLike[str]) -> str:
+# --------------------------------------------------------------------------- receiver
+
+
+class Receiver:
+    """Client of tests/sdk/js/receiver.mjs (see its header for the protocol)."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def hook_url(self, channel: str) -> str:
+        """Where a webhook registration delivers for ``channel``."""
+        return f"{self.base_url}/hooks/{urllib.parse.quote(channel, safe='')}"
+
+    def configure(
+        self,
+        channel: str,
+        *,
+        secret: str | None = None,
+        status: int | None = None,
+        reset: bool = False,
+    ) -> dict:
+        body: dict[str, Any] = {}
+        if secret is not None:
+            body["secret"] = secret
+        if status is not None:
+            body["status"] = status
+        if reset:
+            body["reset"] = True
+        return _http_json(
+            "POST", f"{self.base_url}/control/{urllib.parse.quote(channel, safe='')}", body
+        )
+
+    def received(self, channel: str) -> dict:
+        """``{deliveries: [{webhook_id, answered, accepted, event, ...}], rejected, ...}``."""
+        q = urllib.parse.urlencode({"channel": channel})
+        return _http_json("GET", f"{self.base_url}/received?{q}")
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Receiver:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node not found (need Node 20) for the webhook receiver", pytrace=False)
+    if not (JS_DIR / "node_modules" / "@seamapi" / "webhook").is_dir():
+        pytest.fail(
+            f"{JS_DIR}/node_modules/@seamapi/webhook is missing: run scripts/install-sdks.sh",
+            pytrace=False,
+        )
+    env = dict(os.environ)
+    env.pop("NODE_OPTIONS", None)
+    env.update({"RECEIVER_PORT": "0"})
+    proc = _ChildProcess([node, str(RECEIVER_SCRIPT)], env, JS_DIR, name="webhook receiver")
+    try:
+        base_url = proc.wait_listening(15.0)
+        rec = Receiver(base_url)
+        health = _http_json("GET", f"{base_url}/health")
+        assert health.get("ok") is True, health
+        yield rec
+    finally:
+        proc.stop()
+
+
+# --------------------------------------------------------------------------- node suites
+
+
+def _run_node_tests(
+    server: dict, receiver: Receiver, js_dir: Path, node: str | os.PathLike[str]
+) -> str:
     """Run ``node --test`` over ``js_dir/*.test.mjs`` against ``server``; return node's output.
 
     Fails the calling test if the SDK is not installed, node exits non-zero, or node's
@@ -234,6 +411,7 @@ def _run_node_tests(server: dict, js_dir: Path, node: str | os.PathLike[str]) ->
             "SEAM_ENDPOINT": server["endpoint"],
             "SEAM_API_KEY": server["api_key"],
             "SEAM_SEED_JSON": json.dumps(server["seed"]),
+            "SEAM_WEBHOOK_RECEIVER_URL": receiver.base_url,
         }
     )
     env.pop("SEAM_PERSONAL_ACCESS_TOKEN", None)
@@ -259,6 +437,6 @@ def _run_node_tests(server: dict, js_dir: Path, node: str | os.PathLike[str]) ->
 
 
 @pytest.fixture(scope="session")
-def run_node_tests(server) -> Callable[[Path, str | os.PathLike[str]], str]:
+def run_node_tests(server, receiver) -> Callable[[Path, str | os.PathLike[str]], str]:
     """``run_node_tests(js_dir, node)``: run one JS suite against the shared server."""
-    return lambda js_dir, node: _run_node_tests(server, js_dir, node)
+    return lambda js_dir, node: _run_node_tests(server, receiver, js_dir, node)

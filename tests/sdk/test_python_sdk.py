@@ -1,8 +1,10 @@
 """Conformance: drive seam-emulator with the official Seam Python SDK (seam 3.x).
 
-Device use (the JS suite shares the same server; see js/sdk.test.mjs):
+Device use (the JS suites share the same server, in other pytest tests that never run at
+the same time as this module; see js/sdk.test.mjs, js/schema.test.mjs, js2/sdk2.test.mjs):
   august_front_door  devices, CRUD, errors, the article's backup flow
-  yale_back_door     failure rehearsal (disconnect / failed_to_set / pull / reconnect)
+  yale_back_door     failure rehearsal (disconnect / failed_to_set, delivered as a webhook
+                     verified by @seamapi/webhook / pull / reconnect)
   lockly_side_door   read only (no pool support)
 """
 
@@ -349,11 +351,41 @@ def test_backup_access_code_flow(seam: Seam, devices: dict[str, str]):
 # --------------------------------------------------------------------------- 5. failure rehearsal
 
 
-def test_failure_rehearsal_with_disconnected_lock(seam: Seam, devices: dict[str, str]):
-    """Yale: fill the pool, lose the lock, watch a code fail, pull a backup, recover."""
+def failed_to_set_deliveries(state: dict, access_code_id: str) -> list[dict]:
+    """Accepted (2xx) receiver deliveries of access_code.failed_to_set_on_device for a code."""
+    return [
+        d
+        for d in state["deliveries"]
+        if d["accepted"]
+        and d["event"].get("event_type") == "access_code.failed_to_set_on_device"
+        and d["event"].get("access_code_id") == access_code_id
+    ]
+
+
+def test_failure_rehearsal_with_disconnected_lock(
+    seam: Seam, devices: dict[str, str], receiver
+):
+    """Yale: fill the pool, lose the lock, watch a code fail (and hear it by webhook, verified
+    with @seamapi/webhook), pull a backup, recover."""
     yale_id = devices["yale_back_door"]
     since = iso(now() - timedelta(seconds=2))
     created: list[str] = []
+
+    # An integrator's endpoint, registered through the SDK.
+    channel = f"sdk-py-rehearsal-{uuid.uuid4().hex}"
+    webhook = seam.webhooks.create(url=receiver.hook_url(channel), event_types=["*"])
+    assert webhook.secret and webhook.secret.startswith("whsec_"), webhook
+    receiver.configure(channel, secret=webhook.secret, status=200)
+    try:
+        _failure_rehearsal(seam, yale_id, since, created, receiver, channel)
+    finally:
+        delete_quietly(seam, *created)
+        seam.webhooks.delete(webhook_id=webhook.webhook_id)
+
+
+def _failure_rehearsal(
+    seam: Seam, yale_id: str, since: str, created: list[str], receiver, channel: str
+) -> None:
     try:
         first = create_pool_code(seam, yale_id, "sdk-py pool primer")
         created.append(first.access_code_id)
@@ -385,6 +417,20 @@ def test_failure_rehearsal_with_disconnected_lock(seam: Seam, devices: dict[str,
             "access_code.failed_to_set_on_device event",
         )
         assert all(e.event_type == "access_code.failed_to_set_on_device" for e in events)
+        [listed] = [e for e in events if e.access_code_id == second.access_code_id]
+
+        # The same event at the integrator's endpoint, its signature verified.
+        state = poll(
+            lambda: receiver.received(channel),
+            lambda r: failed_to_set_deliveries(r, second.access_code_id),
+            "access_code.failed_to_set_on_device at the webhook receiver",
+        )
+        assert state["verified_with"].startswith("@seamapi/webhook@"), state["verified_with"]
+        assert state["rejected_count"] == 0, f"rejected deliveries: {state['rejected']}"
+        delivery = failed_to_set_deliveries(state, second.access_code_id)[0]
+        assert delivery["event"]["event_id"] == listed.event_id
+        assert delivery["event"]["device_id"] == yale_id
+        assert isinstance(delivery["webhook_id"], str) and delivery["webhook_id"], delivery
 
         assert failed.is_backup_access_code_available is True
         backup = seam.access_codes.pull_backup_access_code(
@@ -411,4 +457,5 @@ def test_failure_rehearsal_with_disconnected_lock(seam: Seam, devices: dict[str,
         timeout=RECOVERY_TIMEOUT_S,
     )
     assert recovered.pulled_backup_access_code_id == backup.access_code_id
-    delete_quietly(seam, *created)
+    final = receiver.received(channel)
+    assert final["rejected_count"] == 0, f"rejected deliveries: {final['rejected']}"

@@ -1,13 +1,17 @@
 // Conformance: drive seam-emulator with the official Seam JS SDK (npm `seam` 1.x).
 //
 // Run by tests/sdk/test_js_sdk.py, which starts the server and sets:
-//   SEAM_ENDPOINT   http://127.0.0.1:PORT
-//   SEAM_API_KEY    the sandbox key
-//   SEAM_SEED_JSON  body of GET /_fake/default_seed
+//   SEAM_ENDPOINT              http://127.0.0.1:PORT
+//   SEAM_API_KEY               the sandbox key
+//   SEAM_SEED_JSON             body of GET /_fake/default_seed
+//   SEAM_WEBHOOK_RECEIVER_URL  the session's webhook receiver (receiver.mjs), which verifies
+//                              every delivery with @seamapi/webhook
 //
-// Device use (the Python suite shares the same server):
+// Device use (the Python and JS 2 suites share the same server, in other pytest tests;
+// schema.test.mjs runs at the same time as this file and uses yale_back_door only):
 //   august_front_door  devices, CRUD (random code of the longest supported length)
-//   schlage_garage     the backup-code flow
+//   schlage_garage     the backup-code flow, then the failure rehearsal (programming failures
+//                      injected with /_fake/devices/fail_next_attempts, reset to 0 after)
 //   lockly_side_door   read only (no pool support)
 
 import assert from 'node:assert/strict'
@@ -26,7 +30,10 @@ const apiKey = requireEnv('SEAM_API_KEY')
 const seed = JSON.parse(requireEnv('SEAM_SEED_JSON'))
 const devices = seed.devices
 
+const receiverUrl = requireEnv('SEAM_WEBHOOK_RECEIVER_URL')
+
 const POLL_TIMEOUT_MS = 5_000
+const RECOVERY_TIMEOUT_MS = 15_000
 const TEST_TIMEOUT_MS = 60_000
 
 const seam = new Seam({ apiKey, endpoint })
@@ -68,6 +75,36 @@ async function poll(fetch, done, what, timeoutMs = POLL_TIMEOUT_MS) {
     }
     await sleep(100)
   }
+}
+
+/** POST JSON to an emulator route outside the SDK (`/_fake/...`); the parsed answer. */
+async function emulatorCall(route, body) {
+  const res = await fetch(`${endpoint}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const text = await res.text()
+  assert.equal(res.status, 200, `POST ${route} -> ${res.status}: ${text}`)
+  return JSON.parse(text)
+}
+
+/** The receiver's control call for one channel (see receiver.mjs). */
+async function receiverControl(channel, body) {
+  const res = await fetch(`${receiverUrl}/control/${encodeURIComponent(channel)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const text = await res.text()
+  assert.equal(res.status, 200, `receiver control -> ${res.status}: ${text}`)
+  return JSON.parse(text)
+}
+
+async function receivedOn(channel) {
+  const res = await fetch(`${receiverUrl}/received?channel=${encodeURIComponent(channel)}`)
+  assert.equal(res.status, 200)
+  return res.json()
 }
 
 async function expectApiError(promise, ErrorClass, code, statusCode) {
@@ -319,6 +356,118 @@ describe('backup access codes', { timeout: TEST_TIMEOUT_MS }, () => {
       )
     } finally {
       await deleteQuietly(original.access_code_id)
+    }
+  })
+})
+
+// ------------------------------------------------------------------ 5. failure rehearsal
+
+describe('failure rehearsal', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a code the lock cannot program: verified webhook, then a backup', async () => {
+    const deviceId = devices.schlage_garage
+    const since = iso(inMs(-2_000))
+    const channel = `sdk-js-rehearsal-${randomUUID()}`
+
+    // An integrator's endpoint: registered through the SDK, verifying with @seamapi/webhook.
+    const webhook = await seam.webhooks.create({
+      url: `${receiverUrl}/hooks/${channel}`,
+      event_types: ['*'],
+    })
+    assert.match(webhook.secret, /^whsec_/)
+    await receiverControl(channel, { secret: webhook.secret, status: 200 })
+
+    const created = []
+    try {
+      const primer = await seam.accessCodes.create({
+        device_id: deviceId,
+        name: 'sdk-js rehearsal primer',
+        starts_at: iso(inMs(60_000)),
+        ends_at: iso(inMs(2 * 24 * 3600_000)),
+        use_backup_access_code_pool: true,
+      })
+      created.push(primer.access_code_id)
+      await poll(
+        () => seam.accessCodes.get({ access_code_id: primer.access_code_id }),
+        (ac) => ac.is_backup_access_code_available === true,
+        'a backup ready on schlage_garage',
+      )
+
+      // The lock now fails every programming attempt.
+      await emulatorCall('/_fake/devices/fail_next_attempts', { device_id: deviceId, count: 10_000 })
+      let failing
+      try {
+        const endsAt = iso(inMs(3 * 24 * 3600_000))
+        failing = await seam.accessCodes.create({
+          device_id: deviceId,
+          name: 'sdk-js rehearsal fails to program',
+          starts_at: iso(inMs(60_000)),
+          ends_at: endsAt,
+          use_backup_access_code_pool: true,
+        })
+        created.push(failing.access_code_id)
+        const failed = await poll(
+          () => seam.accessCodes.get({ access_code_id: failing.access_code_id }),
+          (ac) => (ac.errors ?? []).some((e) => e.error_code === 'failed_to_set_on_device'),
+          'failed_to_set_on_device on the failing code',
+        )
+        assert.ok(['setting', 'unset'].includes(failed.status), failed.status)
+
+        // The signal integrators watch for, delivered and verified.
+        const state = await poll(
+          () => receivedOn(channel),
+          (r) =>
+            r.deliveries.some(
+              (d) =>
+                d.accepted &&
+                d.event.event_type === 'access_code.failed_to_set_on_device' &&
+                d.event.access_code_id === failing.access_code_id,
+            ),
+          'access_code.failed_to_set_on_device at the receiver',
+        )
+        assert.match(state.verified_with, /^@seamapi\/webhook@/)
+        assert.equal(state.rejected_count, 0, `rejected: ${JSON.stringify(state.rejected)}`)
+        const delivery = state.deliveries.find(
+          (d) =>
+            d.event.event_type === 'access_code.failed_to_set_on_device' &&
+            d.event.access_code_id === failing.access_code_id,
+        )
+        const [listed] = await seam.events.list({
+          since,
+          event_type: 'access_code.failed_to_set_on_device',
+          access_code_id: failing.access_code_id,
+        })
+        assert.ok(listed, 'events.list has no access_code.failed_to_set_on_device for the code')
+        assert.equal(delivery.event.event_id, listed.event_id)
+        assert.equal(delivery.event.device_id, deviceId)
+        assert.ok(typeof delivery.webhook_id === 'string' && delivery.webhook_id.length > 0)
+
+        // The way out: a backup code for the same window.
+        assert.equal(failed.is_backup_access_code_available, true)
+        const backup = await seam.accessCodes.pullBackupAccessCode({
+          access_code_id: failing.access_code_id,
+        })
+        assert.equal(backup.is_backup, true)
+        assert.equal(backup.type, 'time_bound')
+        assert.equal(backup.device_id, deviceId)
+        assert.equal(ts(backup.ends_at), ts(failing.ends_at))
+        assert.equal(ts(backup.ends_at), ts(endsAt))
+        assert.ok(!created.includes(backup.access_code_id))
+      } finally {
+        await emulatorCall('/_fake/devices/fail_next_attempts', { device_id: deviceId, count: 0 })
+      }
+
+      // The lock works again: the failing code gets programmed and its error clears.
+      await poll(
+        () => seam.accessCodes.get({ access_code_id: failing.access_code_id }),
+        (ac) => ['set', 'unset'].includes(ac.status) && (ac.errors ?? []).length === 0,
+        'the failed code to be programmed after failures stop',
+        RECOVERY_TIMEOUT_MS,
+      )
+      const final = await receivedOn(channel)
+      assert.equal(final.rejected_count, 0, `rejected: ${JSON.stringify(final.rejected)}`)
+    } finally {
+      await deleteQuietly(...created)
+      await seam.webhooks.delete({ webhook_id: webhook.webhook_id })
     }
   })
 })
