@@ -72,17 +72,32 @@ pub async fn finish_device(
     Ok(())
 }
 
-/// Pushes a job that failed back by an exponential backoff.
+/// Takes the transaction-scoped advisory lock that marks "a worker is reconciling this
+/// device"; false when another worker holds it.
+pub async fn try_own_device(conn: &mut PgConnection, device_id: Uuid) -> sqlx::Result<bool> {
+    let (hi, lo) = device_id.as_u64_pair();
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind((hi ^ lo) as i64)
+        .fetch_one(conn)
+        .await
+}
+
+/// Pushes a job back to `run_at`: after a failed pass (`failed`, which counts towards its
+/// backoff), or while its device is busy.
 pub async fn retry_later(
     conn: &mut PgConnection,
     job_id: i64,
     run_at: DateTime<Utc>,
+    failed: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE device_jobs SET attempts = attempts + 1, run_at = $2 WHERE job_id = $1")
-        .bind(job_id)
-        .bind(run_at)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE device_jobs SET attempts = attempts + $3::int, run_at = $2 WHERE job_id = $1",
+    )
+    .bind(job_id)
+    .bind(run_at)
+    .bind(i32::from(failed))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -143,8 +143,8 @@ fn check_window(
     }
 }
 
-/// Turns the device's pool on for `use_backup_access_code_pool: true`; a new pool starts
-/// empty (and says so) until the worker has programmed its backups.
+/// Turns the device's pool on for `use_backup_access_code_pool: true` and saves the device; a
+/// new pool starts empty (and says so) until the worker has programmed its backups.
 async fn activate_pool(
     conn: &mut PgConnection,
     device: &mut DeviceRow,
@@ -165,6 +165,7 @@ async fn activate_pool(
         device.backup_access_code_pool_enabled = true;
         let codes = db::access_codes::all_on_device(conn, device.device_id).await?;
         devices::refresh_conditions(device, &codes, behaviour, now);
+        db::devices::save(conn, device).await?;
     }
     Ok(())
 }
@@ -282,7 +283,6 @@ pub async fn create(
     row.status = initial_status(&row, now).into();
     row.pending_action_attempt_id = Some(attempt.action_attempt_id);
     db::access_codes::insert(&mut tx, &row).await?;
-    db::devices::save(&mut tx, &device).await?;
     db::events::insert(
         &mut tx,
         event_type::ACCESS_CODE_CREATED,
@@ -422,7 +422,6 @@ pub async fn update(
     }
     db::access_codes::save(&mut tx, &code).await?;
     follow_original(&mut tx, &code).await?;
-    db::devices::save(&mut tx, &device).await?;
     db::events::insert(
         &mut tx,
         event_type::ACCESS_CODE_CHANGED,

@@ -45,6 +45,15 @@ impl Worker {
             tx.commit().await?;
             return Ok(false);
         };
+        // One pass per device at a time: when another worker is on this device already, its
+        // pass (which reads the device after any change that enqueued this job) will clear
+        // this job; look again shortly in case it does not.
+        if !db::jobs::try_own_device(&mut tx, job.device_id).await? {
+            let later = now + ms(HELD_JOB_PAUSE.as_millis() as i64);
+            db::jobs::retry_later(&mut tx, job.job_id, later, false).await?;
+            tx.commit().await?;
+            return Ok(true);
+        }
         let latency = db::devices::latency_ms(&mut tx, job.device_id)
             .await?
             .flatten()
@@ -60,12 +69,12 @@ impl Worker {
                 Ok(true)
             }
             Err(err) => {
-                drop(tx);
+                tx.rollback().await.ok();
                 let backoff = 500i64.saturating_mul(1 << job.attempts.clamp(0, 7));
                 tracing::warn!(device_id = %job.device_id, attempts = job.attempts, error = %err, "reconcile failed; retrying later");
                 let mut conn = self.state.pool.acquire().await?;
-                db::jobs::retry_later(&mut conn, job.job_id, self.state.clock.now() + ms(backoff))
-                    .await?;
+                let later = self.state.clock.now() + ms(backoff);
+                db::jobs::retry_later(&mut conn, job.job_id, later, true).await?;
                 Ok(true)
             }
         }
