@@ -61,6 +61,9 @@ pub async fn connect(
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        // No ping per checkout: a broken connection fails its query (answered 503) and is
+        // dropped, and the next checkout opens a fresh one.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .with_context(hint)

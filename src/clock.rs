@@ -18,7 +18,23 @@ pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Renders a timestamp as Seam does: RFC 3339, UTC, milliseconds, `Z`.
 pub fn format_ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    SeamTime(t).to_string()
+}
+
+/// A timestamp that displays and serialises as Seam prints times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeamTime(pub DateTime<Utc>);
+
+impl std::fmt::Display for SeamTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    }
+}
+
+impl serde::Serialize for SeamTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The real wall clock.

@@ -1,10 +1,10 @@
 //! An access code as stored, and its rendering as Seam's `access_code` object.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
-use uuid::Uuid;
+use serde_json::Value;
 
-use crate::clock::format_ts;
+use crate::clock::SeamTime;
+use uuid::Uuid;
 
 /// Where a code stands with its lock, as Seam names it.
 pub mod status {
@@ -125,52 +125,94 @@ impl AccessCodeRow {
             && (self.pulled_backup_access_code_id.is_some() || self.pool_has_ready)
     }
 
-    /// Seam's `access_code` object (the unmanaged variant when the code is not managed).
+    /// Seam's `access_code` object as a JSON value (see [`AccessCodeRow::view`]).
     pub fn to_json(&self) -> Value {
-        let appearance = if self.is_backup {
-            let name = self.name.clone().unwrap_or_default();
-            json!({
-                "name": name,
-                "first_name": "Backup",
-                "last_name": name.strip_prefix("Backup ").unwrap_or(&name),
-            })
-        } else {
-            Value::Null
-        };
-        let ts = |t: Option<DateTime<Utc>>| t.map(format_ts);
-        let mut obj = json!({
-            "access_code_id": self.access_code_id,
-            "device_id": self.device_id,
-            "workspace_id": self.workspace_id,
-            "name": self.name,
-            "appearance": appearance,
-            "code": self.code,
-            "common_code_key": self.common_code_key,
-            "type": self.code_type(),
-            "status": self.status,
-            "starts_at": ts(self.starts_at),
-            "ends_at": ts(self.ends_at),
-            "created_at": format_ts(self.created_at),
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "is_managed": self.is_managed,
-        });
-        if self.is_managed {
-            let extra = json!({
-                "pending_mutations": [],
-                "is_backup": self.is_backup,
-                "is_backup_access_code_available": self.is_backup_access_code_available(),
-                "pulled_backup_access_code_id": self.pulled_backup_access_code_id,
-                "is_scheduled_on_device": self.status == status::UNSET && self.is_on_lock,
-                "is_waiting_for_code_assignment": false,
-                "is_external_modification_allowed": self.is_external_modification_allowed,
-                "is_one_time_use": self.is_one_time_use,
-                "is_offline_access_code": self.is_offline_access_code,
-            });
-            if let (Value::Object(o), Value::Object(e)) = (&mut obj, extra) {
-                o.extend(e);
-            }
-        }
-        obj
+        serde_json::to_value(self.view()).unwrap_or(Value::Null)
     }
+
+    /// Seam's `access_code` object (the unmanaged variant when the code is not managed), ready
+    /// to serialise without building an intermediate JSON tree: lists render many of them.
+    pub fn view(&self) -> AccessCodeView<'_> {
+        let appearance = self.is_backup.then(|| {
+            let name = self.name.as_deref().unwrap_or_default();
+            Appearance {
+                name,
+                first_name: "Backup",
+                last_name: name.strip_prefix("Backup ").unwrap_or(name),
+            }
+        });
+        AccessCodeView {
+            access_code_id: self.access_code_id,
+            device_id: self.device_id,
+            workspace_id: self.workspace_id,
+            name: self.name.as_deref(),
+            appearance,
+            code: &self.code,
+            common_code_key: self.common_code_key.as_deref(),
+            code_type: self.code_type(),
+            status: &self.status,
+            starts_at: self.starts_at.map(SeamTime),
+            ends_at: self.ends_at.map(SeamTime),
+            created_at: SeamTime(self.created_at),
+            errors: &self.errors,
+            warnings: &self.warnings,
+            is_managed: self.is_managed,
+            managed: self.is_managed.then(|| ManagedFields {
+                pending_mutations: [],
+                is_backup: self.is_backup,
+                is_backup_access_code_available: self.is_backup_access_code_available(),
+                pulled_backup_access_code_id: self.pulled_backup_access_code_id,
+                is_scheduled_on_device: self.status == status::UNSET && self.is_on_lock,
+                is_waiting_for_code_assignment: false,
+                is_external_modification_allowed: self.is_external_modification_allowed,
+                is_one_time_use: self.is_one_time_use,
+                is_offline_access_code: self.is_offline_access_code,
+            }),
+        }
+    }
+}
+
+/// How a backup code is named in the lock's app.
+#[derive(Debug, serde::Serialize)]
+pub struct Appearance<'a> {
+    name: &'a str,
+    first_name: &'static str,
+    last_name: &'a str,
+}
+
+/// The fields only managed codes carry.
+#[derive(Debug, serde::Serialize)]
+pub struct ManagedFields {
+    pending_mutations: [(); 0],
+    is_backup: bool,
+    is_backup_access_code_available: bool,
+    pulled_backup_access_code_id: Option<Uuid>,
+    is_scheduled_on_device: bool,
+    is_waiting_for_code_assignment: bool,
+    is_external_modification_allowed: bool,
+    is_one_time_use: bool,
+    is_offline_access_code: bool,
+}
+
+/// Seam's `access_code` object, borrowing from its row.
+#[derive(Debug, serde::Serialize)]
+pub struct AccessCodeView<'a> {
+    access_code_id: Uuid,
+    device_id: Uuid,
+    workspace_id: Uuid,
+    name: Option<&'a str>,
+    appearance: Option<Appearance<'a>>,
+    code: &'a str,
+    common_code_key: Option<&'a str>,
+    #[serde(rename = "type")]
+    code_type: &'static str,
+    status: &'a str,
+    starts_at: Option<SeamTime>,
+    ends_at: Option<SeamTime>,
+    created_at: SeamTime,
+    errors: &'a Value,
+    warnings: &'a Value,
+    is_managed: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    managed: Option<ManagedFields>,
 }

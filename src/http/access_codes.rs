@@ -2,14 +2,15 @@
 
 use axum::extract::{OriginalUri, State};
 use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::ok;
 use super::pagination::{cursor, pagination};
 use super::params::Params;
+use super::{ok, ok_serialized};
 use crate::db::access_codes::CodeFilter;
-use crate::domain::access_code::AccessCodeRow;
+use crate::domain::access_code::{AccessCodeRow, AccessCodeView};
 use crate::error::{ApiError, ApiResult};
 use crate::service::access_codes::{self, CodeChange, NewCode};
 use crate::service::{backup_pool, reads, unmanaged_codes};
@@ -109,7 +110,7 @@ async fn list_page(
     managed: bool,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let filter = CodeFilter {
         is_managed: managed,
         device_id: p.uuid("device_id")?,
@@ -125,8 +126,19 @@ async fn list_page(
     }
     let limit = p.int("limit", 1, DEFAULT_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let page = reads::access_codes(state, ws, &filter, cursor(p)?, limit).await?;
-    let codes: Vec<Value> = page.items.iter().map(AccessCodeRow::to_json).collect();
-    ok(json!({ "access_codes": codes, "pagination": pagination(page.next, uri, headers, p) }))
+    ok_serialized(&CodesPage {
+        access_codes: page.items.iter().map(AccessCodeRow::view).collect(),
+        pagination: pagination(page.next, uri, headers, p),
+        ok: true,
+    })
+}
+
+/// The body of `access_codes/list`, serialised without an intermediate JSON tree.
+#[derive(serde::Serialize)]
+struct CodesPage<'a> {
+    access_codes: Vec<AccessCodeView<'a>>,
+    pagination: Value,
+    ok: bool,
 }
 
 /// `access_codes/list`: never lists unpulled backups.
@@ -136,7 +148,7 @@ pub async fn list(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     p: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     list_page(&state, &ws, &p, true, &uri, &headers).await
 }
 
@@ -221,7 +233,7 @@ pub async fn unmanaged_list(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     p: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     list_page(&state, &ws, &p, false, &uri, &headers).await
 }
 

@@ -28,6 +28,17 @@ use crate::state::AppState;
 /// The header the SDKs read the request id from.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("seam-request-id");
 
+/// A success body serialised straight to bytes, for large lists: `body` carries its own
+/// `"ok": true`.
+pub fn ok_serialized<T: serde::Serialize>(body: &T) -> ApiResult<Response> {
+    let bytes = serde_json::to_vec(body).map_err(anyhow::Error::from)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A success body: the documented keys plus `"ok": true`.
 pub fn ok(mut body: Value) -> ApiResult<Json<Value>> {
     if let Value::Object(map) = &mut body {
