@@ -75,6 +75,9 @@ pub async fn pull(
     ws: &Workspace,
     access_code_id: Uuid,
 ) -> ApiResult<AccessCodeRow> {
+    if let Some(backup) = existing_backup(state, ws, access_code_id).await? {
+        return Ok(backup);
+    }
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
     let device_id = db::access_codes::device_of(&mut tx, ws.workspace_id, access_code_id)
@@ -153,6 +156,27 @@ pub async fn pull(
     let backup = read_back(&mut tx, ws, backup_id).await?;
     tx.commit().await?;
     Ok(backup)
+}
+
+/// The repeated pull, without the device lock: a link between an original and its backup
+/// is only made under the lock and never moves, so if it exists it is the answer the locked
+/// path would give. `None` when the code has no backup yet (or does not exist: the locked
+/// path then answers with the right error).
+async fn existing_backup(
+    state: &AppState,
+    ws: &Workspace,
+    access_code_id: Uuid,
+) -> ApiResult<Option<AccessCodeRow>> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(original) = db::access_codes::get(&mut conn, ws.workspace_id, access_code_id).await?
+    else {
+        return Ok(None);
+    };
+    check_original(&original)?;
+    match original.pulled_backup_access_code_id {
+        Some(backup_id) => Ok(db::access_codes::get(&mut conn, ws.workspace_id, backup_id).await?),
+        None => Ok(None),
+    }
 }
 
 /// A backup can only serve a managed, time-bound primary code.
