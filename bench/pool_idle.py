@@ -5,7 +5,10 @@ Starts the release binary on a fresh database with default simulation settings, 
   1. refill latency: time from activating a pool (or pulling a backup) until the lock holds
      the full pool again, read from /_fake/devices/lock_state, over several rounds;
   2. scale: adds N pool-enabled devices (default 10,000) to the sandbox, measures how long the
-     workers take to fill every pool, then samples the server's CPU time over an idle window.
+     workers take to fill every pool, then samples the server's CPU time over an idle window;
+  3. then adds 10 codes per device (100,000 with the default) and checks that `get` latency
+     stays flat and that `devices/list` pages through every device exactly once while rows
+     are being added.
 Prints a Markdown report. Only loopback traffic; stdlib and psql only.
 
 Usage: python3 bench/pool_idle.py [--devices 10000] [--idle-seconds 30]
@@ -152,6 +155,46 @@ def main():
                    f"- idle server CPU over {args.idle_seconds} s afterwards: {idle_pct:.2f} % of one core "
                    f"({(c1 - c0) * 1000:.0f} ms CPU); due jobs left: {pending}",
                    f"- memory: {', '.join(r.split(':')[0] + ' ' + r.split(':')[1].strip() for r in rss)}", ""]
+        # 3. Latency with 100,000 more codes, and stable pagination.
+        def timed(path, body, n=300):
+            out = []
+            for _ in range(n):
+                t = time.monotonic()
+                call(base, path, body)
+                out.append(time.monotonic() - t)
+            return out
+        probe = call(base, "/access_codes/create", {"device_id": august, "code": "246810"})["access_code"]["access_code_id"]
+        before = {"devices/get": timed("/devices/get", {"device_id": august}),
+                  "access_codes/get": timed("/access_codes/get", {"access_code_id": probe})}
+        psql(db, f"""
+            INSERT INTO access_codes (access_code_id, workspace_id, device_id, name, code, status, is_on_lock, created_at)
+            SELECT gen_random_uuid(), d.workspace_id, d.device_id, 'scale ' || n, (90000000 + n)::text, 'set', true, now()
+            FROM devices d, generate_series(1, 10) n WHERE d.seed_name LIKE 'scale_%';""")
+        codes = int(psql(db, "SELECT count(*) FROM access_codes"))
+        after = {"devices/get": timed("/devices/get", {"device_id": august}),
+                 "access_codes/get": timed("/access_codes/get", {"access_code_id": probe})}
+        seen, cursor, pages = [], None, 0
+        while True:
+            body = {"limit": 1000}
+            if cursor:
+                body["page_cursor"] = cursor
+            page = call(base, "/devices/list", body)
+            seen += [d["device_id"] for d in page["devices"]]
+            pages += 1
+            if pages == 3:  # rows added mid-way must not shift the pages
+                psql(db, f"INSERT INTO devices (device_id, workspace_id, seed_name, device_type, name, static_properties, "
+                         f"capabilities_supported, created_at) SELECT gen_random_uuid(), workspace_id, 'late_' || n, device_type, "
+                         f"name, static_properties, capabilities_supported, now() FROM devices, generate_series(1, 50) n "
+                         f"WHERE device_id = '{august}'")
+            if not page["pagination"]["has_next_page"]:
+                break
+            cursor = page["pagination"]["next_page_cursor"]
+        total = int(psql(db, f"SELECT count(*) FROM devices WHERE workspace_id = '{ws}' AND is_managed"))
+        lat = lambda xs: f"p50 {statistics.median(xs) * 1000:.2f} ms, p99 {pct(xs, 99) * 1000:.2f} ms"
+        report += [f"## {codes:,} codes", "",
+                   *[f"- `{k}` (300 sequential requests): before {lat(before[k])}; after {lat(after[k])}" for k in before],
+                   f"- `devices/list` with `limit` 1000: {pages} pages, {len(seen):,} devices, {len(set(seen)):,} distinct, "
+                   f"{total:,} in the workspace at the end (50 added after page 3; devices created later sort last)", ""]
         text = "\n".join(report)
         print(text)
         os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
