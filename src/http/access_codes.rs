@@ -190,7 +190,7 @@ pub async fn delete(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
-    let attempt = access_codes::delete(&state, &ws, id).await?;
+    let attempt = access_codes::delete(&state, &ws, id, true).await?;
     ok(json!({ "action_attempt": attempt.to_json() }))
 }
 
@@ -283,6 +283,6 @@ pub async fn unmanaged_delete(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let id = p.required_uuid("access_code_id")?;
-    let attempt = unmanaged_codes::delete(&state, &ws, id).await?;
+    let attempt = access_codes::delete(&state, &ws, id, false).await?;
     ok(json!({ "action_attempt": attempt.to_json() }))
 }

@@ -304,11 +304,13 @@ fn initial_status(row: &AccessCodeRow, now: DateTime<Utc>) -> &'static str {
     }
 }
 
-/// Locks the device of a code and returns both, or 404.
-async fn lock_code(
+/// Locks the device of a code of the workspace and returns both; 404 when there is no such
+/// code or it is not one `wanted` accepts (managed or unmanaged, for instance).
+pub(crate) async fn lock_code(
     conn: &mut PgConnection,
     ws: &Workspace,
     id: Uuid,
+    wanted: impl Fn(&AccessCodeRow) -> bool,
 ) -> ApiResult<(DeviceRow, AccessCodeRow)> {
     let device_id = db::access_codes::device_of(conn, ws.workspace_id, id)
         .await?
@@ -316,7 +318,7 @@ async fn lock_code(
     let device = devices::lock_or_404(conn, ws, device_id).await?;
     let code = db::access_codes::get(conn, ws.workspace_id, id)
         .await?
-        .filter(|c| c.is_managed)
+        .filter(|c| wanted(c))
         .ok_or_else(|| not_found(id))?;
     Ok((device, code))
 }
@@ -330,7 +332,7 @@ pub async fn update(
 ) -> ApiResult<ActionAttemptRow> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    let (mut device, mut code) = lock_code(&mut tx, ws, id).await?;
+    let (mut device, mut code) = lock_code(&mut tx, ws, id, |c| c.is_managed).await?;
     if code.is_unpulled_backup() {
         return Err(ApiError::bad_request(
             "access_code_is_backup",
@@ -453,12 +455,18 @@ async fn follow_original(conn: &mut PgConnection, original: &AccessCodeRow) -> A
     Ok(())
 }
 
-/// `access_codes/delete`: the code (and a backup pulled for it) goes `removing`; the worker
-/// removes it from the lock and then it is gone.
-pub async fn delete(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<ActionAttemptRow> {
+/// `access_codes/delete` (and `access_codes/unmanaged/delete` with `managed: false`): the
+/// code (and a backup pulled for it) goes `removing`; the worker removes it from the lock and
+/// then it is gone.
+pub async fn delete(
+    state: &AppState,
+    ws: &Workspace,
+    id: Uuid,
+    managed: bool,
+) -> ApiResult<ActionAttemptRow> {
     let now = state.clock.now();
     let mut tx = state.pool.begin().await?;
-    let (device, mut code) = lock_code(&mut tx, ws, id).await?;
+    let (device, mut code) = lock_code(&mut tx, ws, id, |c| c.is_managed == managed).await?;
     // A repeated delete (the SDKs retry DELETE) answers with the removal already under way.
     if code.status == status::REMOVING {
         if let Some(pending) = code.pending_action_attempt_id {

@@ -6,7 +6,6 @@ use uuid::Uuid;
 use super::{devices, events};
 use crate::db;
 use crate::domain::access_code::{status, AccessCodeRow};
-use crate::domain::action_attempt::{action_type, ActionAttemptRow};
 use crate::domain::event::event_type;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Workspace};
@@ -72,21 +71,16 @@ pub async fn simulate_create(
     Ok(created)
 }
 
-/// Locks the device of an unmanaged code and returns the code.
+/// Locks the device of a live unmanaged code and returns the code.
 async fn lock_unmanaged(
     conn: &mut sqlx::PgConnection,
     ws: &Workspace,
     id: Uuid,
 ) -> ApiResult<(crate::domain::device::DeviceRow, AccessCodeRow)> {
-    let device_id = db::access_codes::device_of(conn, ws.workspace_id, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let device = devices::lock_or_404(conn, ws, device_id).await?;
-    let code = db::access_codes::get(conn, ws.workspace_id, id)
-        .await?
-        .filter(|c| !c.is_managed && c.status != status::REMOVING)
-        .ok_or_else(|| not_found(id))?;
-    Ok((device, code))
+    super::access_codes::lock_code(conn, ws, id, |c| {
+        !c.is_managed && c.status != status::REMOVING
+    })
+    .await
 }
 
 /// `access_codes/unmanaged/convert_to_managed` (and `unmanaged/update {is_managed: true}`).
@@ -143,26 +137,4 @@ pub async fn update(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// `access_codes/unmanaged/delete`: the worker removes it from the lock.
-pub async fn delete(state: &AppState, ws: &Workspace, id: Uuid) -> ApiResult<ActionAttemptRow> {
-    let now = state.clock.now();
-    let mut tx = state.pool.begin().await?;
-    let (device, mut code) = lock_unmanaged(&mut tx, ws, id).await?;
-    let attempt = db::action_attempts::insert(
-        &mut tx,
-        ws.workspace_id,
-        action_type::DELETE_ACCESS_CODE,
-        "pending",
-        now,
-    )
-    .await?;
-    code.status = status::REMOVING.into();
-    code.needs_programming_since = Some(now);
-    code.pending_action_attempt_id = Some(attempt.action_attempt_id);
-    db::access_codes::save(&mut tx, &code).await?;
-    db::jobs::enqueue(&mut tx, device.device_id, now).await?;
-    tx.commit().await?;
-    Ok(attempt)
 }
