@@ -442,17 +442,7 @@ async fn the_backup_follows_its_original(pool: PgPool) {
         .pool_code(lock, Duration::minutes(10), Duration::hours(5))
         .await;
     app.settle().await;
-    let pulled = app
-        .ok(
-            "/access_codes/pull_backup_access_code",
-            json!({ "access_code_id": id }),
-        )
-        .await;
-    let backup_id: Uuid = pulled["access_code"]["access_code_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (_, backup_id) = app.pull(id).await;
 
     // Moving the original's end moves the backup's.
     let new_end = app.at(Duration::hours(8));
@@ -499,17 +489,7 @@ async fn deleting_the_original_removes_its_backup(pool: PgPool) {
         .pool_code(lock, Duration::minutes(10), Duration::hours(5))
         .await;
     app.settle().await;
-    let pulled = app
-        .ok(
-            "/access_codes/pull_backup_access_code",
-            json!({ "access_code_id": id }),
-        )
-        .await;
-    let backup_id: Uuid = pulled["access_code"]["access_code_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (_, backup_id) = app.pull(id).await;
     let deleted = app
         .ok("/access_codes/delete", json!({ "access_code_id": id }))
         .await;
@@ -833,17 +813,7 @@ async fn turning_the_pool_off_and_unmanaging(pool: PgPool) {
         .pool_code(lock, Duration::hours(1), Duration::days(2))
         .await;
     app.settle().await;
-    let pulled = app
-        .ok(
-            "/access_codes/pull_backup_access_code",
-            json!({ "access_code_id": id }),
-        )
-        .await;
-    let backup_id: Uuid = pulled["access_code"]["access_code_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (_, backup_id) = app.pull(id).await;
 
     app.ok(
         "/devices/update",

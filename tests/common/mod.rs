@@ -178,6 +178,22 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Pulls the backup of a code (asserting 200) and returns the response and the backup's id.
+    pub async fn pull(&self, id: Uuid) -> (Value, Uuid) {
+        let pulled = self
+            .ok(
+                "/access_codes/pull_backup_access_code",
+                json!({ "access_code_id": id }),
+            )
+            .await;
+        let backup_id = pulled["access_code"]["access_code_id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (pulled, backup_id)
+    }
+
     /// `access_codes/get` of one id.
     pub async fn code(&self, id: Uuid) -> (StatusCode, Value) {
         let (s, v) = self
