@@ -39,10 +39,8 @@ import { openapi } from '@seamapi/types/connect'
 import Ajv from 'ajv'
 import addFormats from 'ajv-formats'
 
-const endpoint = requireEnv('SEAM_ENDPOINT')
-const apiKey = requireEnv('SEAM_API_KEY')
-const seed = JSON.parse(requireEnv('SEAM_SEED_JSON'))
-const devices = seed.devices
+import { apiKey, devices, emulatorCall, endpoint, poller } from '../harness.mjs'
+
 const DEVICE = devices.yale_back_door
 
 const TYPES_VERSION = JSON.parse(
@@ -60,44 +58,16 @@ const KNOWN_SERVER_MISMATCHES = []
 
 // ------------------------------------------------------------------ helpers
 
-function requireEnv(name) {
-  const value = process.env[name]
-  if (value == null || value === '') {
-    throw new Error(`${name} is not set (run through tests/sdk/test_js_sdk.py)`)
-  }
-  return value
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const inMs = (ms) => new Date(Date.now() + ms).toISOString()
 
 /** POST a JSON body to a route; the parsed JSON answer, which must be 200 with ok: true. */
 async function call(route, body = {}) {
-  const res = await fetch(`${endpoint}${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert.equal(res.status, 200, `POST ${route} ${JSON.stringify(body)} -> ${res.status}: ${text}`)
-  const json = JSON.parse(text)
-  assert.equal(json.ok, true, `POST ${route}: ok is not true: ${text}`)
+  const json = await emulatorCall(route, body)
+  assert.equal(json.ok, true, `POST ${route}: ok is not true: ${JSON.stringify(json)}`)
   return json
 }
 
-async function poll(fetchValue, done, what, timeoutMs = POLL_TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fetchValue()
-    if (done(value)) return value
-    if (Date.now() >= deadline) {
-      assert.fail(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value)}`,
-      )
-    }
-    await sleep(100)
-  }
-}
+const poll = poller(POLL_TIMEOUT_MS)
 
 // ------------------------------------------------------------------ OpenAPI 3.0 -> JSON Schema
 

@@ -15,7 +15,7 @@
 //   lockly_side_door   read only (no pool support)
 
 import assert from 'node:assert/strict'
-import { randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 
 import {
@@ -25,106 +25,33 @@ import {
   SeamHttpUnauthorizedError,
 } from 'seam'
 
-const endpoint = requireEnv('SEAM_ENDPOINT')
-const apiKey = requireEnv('SEAM_API_KEY')
-const seed = JSON.parse(requireEnv('SEAM_SEED_JSON'))
-const devices = seed.devices
-
-const receiverUrl = requireEnv('SEAM_WEBHOOK_RECEIVER_URL')
+import {
+  apiKey,
+  devices,
+  emulatorCall,
+  endpoint,
+  expectApiError,
+  inMs,
+  poller,
+  randomDigits,
+  receivedOn,
+  receiverControl,
+  receiverUrl,
+  ts,
+  warningCodes,
+} from '../harness.mjs'
 
 const POLL_TIMEOUT_MS = 5_000
 const RECOVERY_TIMEOUT_MS = 15_000
 const TEST_TIMEOUT_MS = 60_000
 
 const seam = new Seam({ apiKey, endpoint })
+const poll = poller(POLL_TIMEOUT_MS)
 
 // ------------------------------------------------------------------ helpers
 
-function requireEnv(name) {
-  const value = process.env[name]
-  if (value == null || value === '') {
-    throw new Error(`${name} is not set (run through tests/sdk/test_js_sdk.py)`)
-  }
-  return value
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** RFC 3339 UTC with milliseconds, as Seam prints timestamps. */
 const iso = (date) => date.toISOString()
-
-const inMs = (ms) => new Date(Date.now() + ms)
-
-const ts = (value) => new Date(value).getTime()
-
-const randomDigits = (n) =>
-  Array.from({ length: n }, () => String(randomInt(10))).join('')
-
-const warningCodes = (obj) => (obj.warnings ?? []).map((w) => w.warning_code)
-
-/** Call fetch() until done(value); fail with the last value after the timeout. */
-async function poll(fetch, done, what, timeoutMs = POLL_TIMEOUT_MS) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await fetch()
-    if (done(value)) return value
-    if (Date.now() >= deadline) {
-      assert.fail(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`,
-      )
-    }
-    await sleep(100)
-  }
-}
-
-/** POST JSON to an emulator route outside the SDK (`/_fake/...`); the parsed answer. */
-async function emulatorCall(route, body) {
-  const res = await fetch(`${endpoint}${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert.equal(res.status, 200, `POST ${route} -> ${res.status}: ${text}`)
-  return JSON.parse(text)
-}
-
-/** The receiver's control call for one channel (see receiver.mjs). */
-async function receiverControl(channel, body) {
-  const res = await fetch(`${receiverUrl}/control/${encodeURIComponent(channel)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert.equal(res.status, 200, `receiver control -> ${res.status}: ${text}`)
-  return JSON.parse(text)
-}
-
-async function receivedOn(channel) {
-  const res = await fetch(`${receiverUrl}/received?channel=${encodeURIComponent(channel)}`)
-  assert.equal(res.status, 200)
-  return res.json()
-}
-
-async function expectApiError(promise, ErrorClass, code, statusCode) {
-  let caught
-  try {
-    await promise
-  } catch (err) {
-    caught = err
-  }
-  assert.ok(caught, `expected ${ErrorClass.name} (${code}) but the call succeeded`)
-  assert.ok(
-    caught instanceof ErrorClass,
-    `expected ${ErrorClass.name}, got ${caught?.constructor?.name}: ${caught?.message}`,
-  )
-  assert.equal(caught.code, code)
-  assert.equal(caught.statusCode, statusCode)
-  assert.equal(typeof caught.requestId, 'string')
-  assert.ok(caught.requestId.length > 0, 'requestId (seam-request-id header) is empty')
-  return caught
-}
 
 async function deleteQuietly(...accessCodeIds) {
   for (const access_code_id of accessCodeIds) {
