@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{error_type, has_condition, TestApp};
+use common::{assert_error, error_type, has_condition, id_of, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
@@ -165,10 +165,7 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": ongoing_id }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "access_code_not_time_bound")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "access_code_not_time_bound");
     let plain = app
         .ok("/access_codes/create", json!({ "device_id": lock, "starts_at": app.at(Duration::hours(1)), "ends_at": app.at(Duration::hours(5)) }))
         .await;
@@ -179,12 +176,11 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": plain_id }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (
-            StatusCode::BAD_REQUEST,
-            "backup_access_code_pool_not_enabled"
-        )
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "backup_access_code_pool_not_enabled",
     );
 
     // Pool enabled but nothing programmed yet: an error, not a made-up code.
@@ -197,9 +193,11 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": id }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "no_backup_access_code_available")
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "no_backup_access_code_available",
     );
 
     app.settle().await;
@@ -215,10 +213,7 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": backup["access_code"]["access_code_id"] }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "access_code_is_backup")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "access_code_is_backup");
 
     let (s, v) = app
         .post(
@@ -226,10 +221,7 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": Uuid::new_v4() }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::NOT_FOUND, "access_code_not_found")
-    );
+    assert_error(s, &v, StatusCode::NOT_FOUND, "access_code_not_found");
 
     // Another workspace cannot pull for this code, nor see that it exists.
     let (_, other_key) = app.other_workspace(true).await;
@@ -240,10 +232,7 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "access_code_id": id }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::NOT_FOUND, "access_code_not_found")
-    );
+    assert_error(s, &v, StatusCode::NOT_FOUND, "access_code_not_found");
 
     // A device without pool support refuses activation.
     let lockly = app.device("lockly_side_door");
@@ -253,12 +242,11 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "device_id": lockly, "starts_at": app.at(Duration::hours(1)), "ends_at": app.at(Duration::hours(2)), "use_backup_access_code_pool": true }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (
-            StatusCode::BAD_REQUEST,
-            "device_does_not_support_backup_access_code_pool"
-        )
+    assert_error(
+        s,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "device_does_not_support_backup_access_code_pool",
     );
     let (s, v) = app
         .post(
@@ -266,10 +254,7 @@ async fn pull_refuses_what_it_cannot_serve(pool: PgPool) {
             json!({ "device_id": lock, "use_backup_access_code_pool": true }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "invalid_input")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "invalid_input");
     assert!(v["error"]["validation_errors"]["use_backup_access_code_pool"].is_object());
 }
 
@@ -527,11 +512,7 @@ async fn a_failing_lock_warns_then_fails_and_a_backup_saves_the_guest(pool: PgPo
     let created = app
         .ok("/access_codes/create", json!({ "device_id": lock, "name": "guest", "starts_at": app.at(Duration::zero()), "ends_at": app.at(Duration::days(1)), "use_backup_access_code_pool": true }))
         .await;
-    let id: Uuid = created["access_code"]["access_code_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = id_of(&created["access_code"], "access_code_id");
     let attempt_id = created["action_attempt"]["action_attempt_id"].clone();
     app.settle().await;
     let (_, code) = app.code(id).await;
@@ -681,13 +662,7 @@ async fn a_full_lock_reports_no_space(pool: PgPool) {
         .await;
     app.settle().await;
     let (_, code) = app
-        .code(
-            second["access_code"]["access_code_id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap(),
-        )
+        .code(id_of(&second["access_code"], "access_code_id"))
         .await;
     assert_eq!(code["status"], "setting");
     assert!(
@@ -854,10 +829,7 @@ async fn turning_the_pool_off_and_unmanaging(pool: PgPool) {
     let (s, v) = app
         .post("/devices/update", json!({ "device_id": lock, "name": "x" }))
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "device_not_managed")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "device_not_managed");
     let unmanaged = app
         .ok("/access_codes/unmanaged/list", json!({ "device_id": lock }))
         .await;
@@ -894,11 +866,7 @@ async fn a_flaky_lock_raises_each_condition_once_with_a_stable_start(pool: PgPoo
             json!({ "device_id": lock, "code": "7777" }),
         )
         .await;
-    let id: Uuid = created["access_code"]["access_code_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = id_of(&created["access_code"], "access_code_id");
     let mut first_warning = None;
     for _ in 0..20 {
         app.advance(Duration::milliseconds(500)).await;

@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{error_type, TestApp};
+use common::{assert_error, id_of, TestApp};
 use reqwest::{Method, StatusCode};
 use seam_emulator::http::routes::ROUTES;
 use serde_json::json;
@@ -86,10 +86,7 @@ async fn reset_sandbox_restores_the_seed_with_the_same_ids_and_nothing_else(pool
     let (s, v) = app
         .post_as(&other_key, "/workspaces/reset_sandbox", json!({}))
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "not_a_sandbox_workspace")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "not_a_sandbox_workspace");
 }
 
 #[sqlx::test]
@@ -129,10 +126,7 @@ async fn unmanaged_codes_occupy_slots_and_can_be_converted_or_removed(pool: PgPo
             json!({ "device_id": lock, "code": "8080" }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "duplicate_access_code")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "duplicate_access_code");
 
     // It takes a slot: with two slots, the second managed code has no room.
     app.ok(
@@ -148,15 +142,7 @@ async fn unmanaged_codes_occupy_slots_and_can_be_converted_or_removed(pool: PgPo
         )
         .await;
     app.settle().await;
-    let (_, b_now) = app
-        .code(
-            b["access_code"]["access_code_id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap(),
-        )
-        .await;
+    let (_, b_now) = app.code(id_of(&b["access_code"], "access_code_id")).await;
     assert!(
         common::has_condition(
             &b_now["errors"],
@@ -185,15 +171,7 @@ async fn unmanaged_codes_occupy_slots_and_can_be_converted_or_removed(pool: PgPo
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, b_now) = app
-        .code(
-            b["access_code"]["access_code_id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap(),
-        )
-        .await;
+    let (_, b_now) = app.code(id_of(&b["access_code"], "access_code_id")).await;
     assert_eq!(b_now["status"], "set");
 
     // Conversion: a keypad code becomes a managed code.
@@ -227,10 +205,7 @@ async fn unmanaged_codes_occupy_slots_and_can_be_converted_or_removed(pool: PgPo
             json!({ "device_id": lock, "name": "x", "code": "12" }),
         )
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "invalid_input")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "invalid_input");
 }
 
 #[sqlx::test]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
 use chrono::Duration;
-use common::{error_type, TestApp};
+use common::{assert_error, TestApp};
 use reqwest::StatusCode;
 use seam_emulator::worker::webhooks::WebhookSender;
 use serde_json::{json, Value};
@@ -254,10 +254,7 @@ async fn filters_and_workspaces_bound_what_a_webhook_receives(pool: PgPool) {
     let (s, v) = app
         .post("/webhooks/get", json!({ "webhook_id": their_id }))
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::NOT_FOUND, "webhook_not_found")
-    );
+    assert_error(s, &v, StatusCode::NOT_FOUND, "webhook_not_found");
     let (s, _) = app
         .post("/webhooks/delete", json!({ "webhook_id": their_id }))
         .await;
@@ -265,16 +262,10 @@ async fn filters_and_workspaces_bound_what_a_webhook_receives(pool: PgPool) {
     let (s, v) = app
         .post("/webhooks/create", json!({ "url": "ftp://x" }))
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "invalid_input")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "invalid_input");
     assert!(v["error"]["validation_errors"]["url"].is_object());
     let (s, v) = app
         .post("/webhooks/update", json!({ "webhook_id": their_id }))
         .await;
-    assert_eq!(
-        (s, error_type(&v)),
-        (StatusCode::BAD_REQUEST, "invalid_input")
-    );
+    assert_error(s, &v, StatusCode::BAD_REQUEST, "invalid_input");
 }
