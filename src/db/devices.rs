@@ -14,13 +14,7 @@ pub async fn get(
     workspace_id: Uuid,
     device_id: Uuid,
 ) -> sqlx::Result<Option<DeviceRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2"
-    ))
-    .bind(workspace_id)
-    .bind(device_id)
-    .fetch_optional(conn)
-    .await
+    one(conn, workspace_id, device_id, "").await
 }
 
 /// Takes the device's write lock and returns the row as it is under the lock.
@@ -32,8 +26,17 @@ pub async fn lock(
     workspace_id: Uuid,
     device_id: Uuid,
 ) -> sqlx::Result<Option<DeviceRow>> {
+    one(conn, workspace_id, device_id, "FOR NO KEY UPDATE OF d").await
+}
+
+async fn one(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    device_id: Uuid,
+    locking: &str,
+) -> sqlx::Result<Option<DeviceRow>> {
     sqlx::query_as(&format!(
-        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2 FOR NO KEY UPDATE OF d"
+        "SELECT {DEVICE_COLUMNS} {FROM} WHERE d.workspace_id = $1 AND d.device_id = $2 {locking}"
     ))
     .bind(workspace_id)
     .bind(device_id)
